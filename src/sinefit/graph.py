@@ -19,6 +19,7 @@ import graphviz
 import torch
 
 from sinefit.data import load_xy, repo_root
+from sinefit.training import course_loss
 
 
 def draw_graph(
@@ -72,12 +73,6 @@ def torch_graph(tensor: torch.Tensor, names: Mapping[str, torch.Tensor]) -> grap
         return name_of[id(variable)]
 
     return draw_graph(tensor.grad_fn, inputs, label, is_leaf=lambda fn: hasattr(fn, "variable"))
-
-
-def course_loss(x: torch.Tensor, y: torch.Tensor, omega: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-    """The course loss 1/2 * mean((y - sin(omega*x + t))**2) in torch, as the lectures write it."""
-    residual = y - torch.sin(omega * x + t)
-    return 0.5 * torch.mean(residual * residual)
 
 
 def course_loss_graph() -> graphviz.Digraph:

@@ -34,21 +34,24 @@ def mse_grid(x: ArrayLike, y: ArrayLike, omegas: ArrayLike, ts: ArrayLike) -> ND
     n = x_arr.size
     phase = np.outer(omega_axis, x_arr)  # (n_omega, N)
     s, c = np.sin(phase), np.cos(phase)
-    # Means over the data, one value per omega: the only O(N) work.
-    ys, yc = s @ y_arr / n, c @ y_arr / n
-    ss, cc, sc = np.einsum("ij,ij->i", s, s) / n, np.einsum("ij,ij->i", c, c) / n, np.einsum("ij,ij->i", s, c) / n
-    y2 = float(y_arr @ y_arr) / n
-    cos_t, sin_t = np.cos(t_axis)[:, np.newaxis], np.sin(t_axis)[:, np.newaxis]
-    twice_mse = (
-        y2
-        - 2 * cos_t * ys
-        - 2 * sin_t * yc
-        + cos_t**2 * ss
-        + 2 * sin_t * cos_t * sc
-        + sin_t**2 * cc
+    # The six means over the data, one row each, one column per omega: the only O(N) work.
+    per_omega = np.stack([
+        np.full(omega_axis.size, y_arr @ y_arr / n),  # <y^2>
+        s @ y_arr / n,  # <ys>
+        c @ y_arr / n,  # <yc>
+        np.einsum("ij,ij->i", s, s) / n,  # <s^2>
+        np.einsum("ij,ij->i", s, c) / n,  # <sc>
+        np.einsum("ij,ij->i", c, c) / n,  # <c^2>
+    ])
+    # Their coefficients in 2*MSE, one row per t.
+    cos_t, sin_t = np.cos(t_axis), np.sin(t_axis)
+    per_t = np.stack(
+        [np.ones_like(t_axis), -2 * cos_t, -2 * sin_t, cos_t**2, 2 * sin_t * cos_t, sin_t**2], axis=1
     )
+    # One (n_t x 6) @ (6 x n_omega) product combines them on the whole grid.
+    grid = per_t @ (0.5 * per_omega)
     # Rounding can push an exact zero a hair below; the MSE is never negative.
-    return np.maximum(0.5 * twice_mse, 0.0)
+    return np.maximum(grid, 0.0, out=grid)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,244 @@
+"""Fitting (omega, t) with torch: the course loss and runners for any ``torch.optim`` optimizer.
+
+:func:`fit_torch` steps on the full data every time (gradient descent); :func:`fit_minibatch`
+steps on the minibatches of a ``DataLoader`` (stochastic gradient descent), optionally with a
+learning-rate scheduler and a validation set.  Both record a :class:`~sinefit.descent.Trajectory`
+like the NumPy descent runners, so torch and hand-written runs can be drawn by the same helpers
+and compared step by step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sized
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+import numpy as np
+import torch
+from numpy.typing import ArrayLike, NDArray
+from torch.utils.data import default_collate
+
+from sinefit._checks import as_data
+from sinefit.descent import DivergenceError, Trajectory
+
+#: loss_fn(x, y, omega, t) -> scalar tensor
+TorchLoss = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
+#: make_optimizer([omega, t]) -> a torch.optim optimizer over those two tensors
+MakeOptimizer = Callable[[list[torch.Tensor]], torch.optim.Optimizer]
+#: make_scheduler(optimizer) -> a torch.optim.lr_scheduler scheduler of that optimizer
+MakeScheduler = Callable[[torch.optim.Optimizer], torch.optim.lr_scheduler.LRScheduler]
+
+
+class Batches(Iterable[Any], Sized, Protocol):
+    """What :func:`fit_minibatch` iterates once per epoch: a ``DataLoader`` or a list of ``(x, y)`` batches."""
+
+
+def course_loss(x: torch.Tensor, y: torch.Tensor, omega: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """The course loss 1/2 * mean((y - sin(omega*x + t))**2), written as the lectures write it."""
+    residual = y - torch.sin(omega * x + t)
+    return 0.5 * torch.mean(residual * residual)
+
+
+def as_tensors(x: ArrayLike, y: ArrayLike, dtype: torch.dtype = torch.float64) -> tuple[torch.Tensor, torch.Tensor]:
+    """Validated data as two 1-D tensors of ``dtype``."""
+    x_arr, y_arr = as_data(x, y)
+    return torch.as_tensor(x_arr, dtype=dtype), torch.as_tensor(y_arr, dtype=dtype)
+
+
+def fit_torch(
+    x: ArrayLike,
+    y: ArrayLike,
+    start: ArrayLike,
+    steps: int,
+    make_optimizer: MakeOptimizer,
+    loss_fn: TorchLoss = course_loss,
+    dtype: torch.dtype = torch.float64,
+) -> Trajectory:
+    """Run ``steps`` optimizer steps on (omega, t) from ``start`` and record the trajectory.
+
+    Every step evaluates ``loss_fn`` on the full data (plain gradient descent when the optimizer
+    is ``torch.optim.SGD``).  Row k of the trajectory holds the parameters before step k and the
+    loss and gradient computed there; the last row holds the final parameters.
+    """
+    if not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise ValueError(f"steps must be a non-negative integer, got steps={steps!r}")
+    x_t, y_t = as_tensors(x, y, dtype)
+    start_arr = np.asarray(start, dtype=float)
+    if start_arr.shape != (2,) or not np.all(np.isfinite(start_arr)):
+        raise ValueError(f"start must be two finite numbers (omega, t), got {start!r}")
+    omega = torch.tensor(start_arr[0], dtype=dtype, requires_grad=True)
+    t = torch.tensor(start_arr[1], dtype=dtype, requires_grad=True)
+    optimizer = make_optimizer([omega, t])
+    lr = float(optimizer.param_groups[0]["lr"])
+    path, losses, grads = [], [], []
+    for step in range(steps + 1):
+        optimizer.zero_grad()
+        loss = loss_fn(x_t, y_t, omega, t)
+        loss.backward()
+        grad = [omega.grad.item(), t.grad.item()]
+        if not (np.isfinite(loss.item()) and np.all(np.isfinite(grad))):
+            partial = Trajectory(np.array(path).reshape(-1, 2), np.array(losses), np.array(grads).reshape(-1, 2), lr)
+            raise DivergenceError(
+                f"the loss became non-finite at step {step} with learning rate lr={lr:g}: "
+                "lower the learning rate",
+                partial,
+            )
+        path.append([omega.item(), t.item()])
+        losses.append(loss.item())
+        grads.append(grad)
+        if step < steps:
+            optimizer.step()
+    return Trajectory(np.array(path), np.array(losses), np.array(grads), lr)
+
+
+@dataclass(frozen=True)
+class MinibatchRun:
+    """One minibatch run.  Row k of ``trajectory`` is the state before step k (the last row: after
+    the last step); its loss and gradient are those of the whole training set there, the quantities
+    the minibatches estimate.  The per-step arrays hold what step k actually used."""
+
+    trajectory: Trajectory
+    batch_loss: NDArray[np.float64]  # (steps,) the loss on the minibatch of step k
+    batch_grad: NDArray[np.float64]  # (steps, 2) its gradient, the one the optimizer stepped on
+    batch_size: NDArray[np.int64]  # (steps,) rows in the minibatch of step k
+    lr: NDArray[np.float64]  # (steps,) the learning rate step k used (schedulers change it)
+    steps_per_epoch: int
+    val_loss: NDArray[np.float64] | None  # (steps + 1,) validation loss at every row, if asked for
+
+    @property
+    def steps(self) -> int:
+        """The number of optimizer steps taken."""
+        return self.trajectory.steps
+
+    @property
+    def examples(self) -> NDArray[np.int64]:
+        """Per-example gradients evaluated before each row, shape ``(steps + 1,)``, starting at 0."""
+        return np.concatenate([[0], np.cumsum(self.batch_size)]).astype(np.int64)
+
+    @property
+    def epoch(self) -> NDArray[np.float64]:
+        """The row index in epochs (step / steps_per_epoch), shape ``(steps + 1,)``."""
+        return np.arange(self.steps + 1) / self.steps_per_epoch
+
+
+def _training_tensors(batches: Batches, train: tuple[ArrayLike, ArrayLike] | None, dtype: torch.dtype):
+    if train is not None:
+        return as_tensors(*train, dtype=dtype)
+    dataset = getattr(batches, "dataset", None)
+    if dataset is None:
+        raise ValueError(
+            "batches has no .dataset to measure the training loss on: pass train=(x, y) "
+            "or a torch DataLoader"
+        )
+    x, y = default_collate([dataset[i] for i in range(len(dataset))])
+    return as_tensors(x.numpy(), y.numpy(), dtype=dtype)
+
+
+def fit_minibatch(
+    batches: Batches,
+    start: ArrayLike,
+    epochs: int,
+    make_optimizer: MakeOptimizer,
+    loss_fn: TorchLoss = course_loss,
+    make_scheduler: MakeScheduler | None = None,
+    schedule_every: Literal["epoch", "step"] = "epoch",
+    train: tuple[ArrayLike, ArrayLike] | None = None,
+    validation: tuple[ArrayLike, ArrayLike] | None = None,
+    dtype: torch.dtype = torch.float64,
+) -> MinibatchRun:
+    """Run ``epochs`` passes over ``batches`` on (omega, t) from ``start``, one optimizer step per batch.
+
+    ``batches`` yields ``(x_batch, y_batch)`` pairs; iterating it again starts the next epoch (a
+    ``DataLoader`` with ``shuffle=True`` reshuffles, drawing from its ``generator``).  The training
+    loss recorded in the trajectory is measured on ``train`` (default: the loader's whole dataset),
+    the validation loss on ``validation``; neither measurement affects the run.  With
+    ``make_scheduler`` the scheduler is stepped after every epoch or every step
+    (``schedule_every``).  A non-finite loss raises :class:`DivergenceError` with the rows so far.
+    """
+    if not isinstance(epochs, (int, np.integer)) or epochs < 0:
+        raise ValueError(f"epochs must be a non-negative integer, got epochs={epochs!r}")
+    if schedule_every not in ("epoch", "step"):
+        raise ValueError(f"schedule_every must be 'epoch' or 'step', got schedule_every={schedule_every!r}")
+    steps_per_epoch = len(batches)
+    if steps_per_epoch < 1:
+        raise ValueError("batches is empty: an epoch needs at least one (x, y) batch")
+    start_arr = np.asarray(start, dtype=float)
+    if start_arr.shape != (2,) or not np.all(np.isfinite(start_arr)):
+        raise ValueError(f"start must be two finite numbers (omega, t), got {start!r}")
+    x_train, y_train = _training_tensors(batches, train, dtype)
+    x_val, y_val = as_tensors(*validation, dtype=dtype) if validation is not None else (None, None)
+
+    omega = torch.tensor(start_arr[0], dtype=dtype, requires_grad=True)
+    t = torch.tensor(start_arr[1], dtype=dtype, requires_grad=True)
+    optimizer = make_optimizer([omega, t])
+    scheduler = make_scheduler(optimizer) if make_scheduler is not None else None
+    initial_lr = float(optimizer.param_groups[0]["lr"])
+    path: list[list[float]] = []
+    losses: list[float] = []
+    grads: list[list[float]] = []
+    val_losses: list[float] = []
+    batch_losses: list[float] = []
+    batch_grads: list[list[float]] = []
+    sizes: list[int] = []
+    lrs: list[float] = []
+
+    def diverged(where: str) -> DivergenceError:
+        lr = lrs[-1] if lrs else initial_lr
+        partial = Trajectory(np.array(path).reshape(-1, 2), np.array(losses), np.array(grads).reshape(-1, 2), initial_lr)
+        return DivergenceError(
+            f"the loss became non-finite {where} at step {len(batch_losses)} with learning rate "
+            f"lr={lr:g}: lower the learning rate",
+            partial,
+        )
+
+    def record() -> None:
+        # Measuring the training and validation loss must not touch the optimizer's gradients.
+        loss = loss_fn(x_train, y_train, omega, t)
+        grad = torch.autograd.grad(loss, [omega, t])
+        values = [loss.item(), grad[0].item(), grad[1].item()]
+        if not np.all(np.isfinite(values)):
+            raise diverged("on the training set")
+        path.append([omega.item(), t.item()])
+        losses.append(values[0])
+        grads.append(values[1:])
+        if x_val is not None:
+            with torch.no_grad():
+                val_losses.append(loss_fn(x_val, y_val, omega, t).item())
+
+    record()
+    for epoch in range(epochs):
+        steps_this_epoch = 0
+        for x_batch, y_batch in batches:
+            optimizer.zero_grad()
+            x_b, y_b = as_tensors(x_batch, y_batch, dtype)
+            loss = loss_fn(x_b, y_b, omega, t)
+            loss.backward()
+            batch_grad = [omega.grad.item(), t.grad.item()]
+            if not (np.isfinite(loss.item()) and np.all(np.isfinite(batch_grad))):
+                raise diverged("on a minibatch")
+            batch_losses.append(loss.item())
+            batch_grads.append(batch_grad)
+            sizes.append(len(x_b))
+            lrs.append(float(optimizer.param_groups[0]["lr"]))
+            optimizer.step()
+            if scheduler is not None and schedule_every == "step":
+                scheduler.step()
+            steps_this_epoch += 1
+            record()
+        if steps_this_epoch != steps_per_epoch:
+            raise ValueError(
+                f"epoch {epoch} had {steps_this_epoch} batches but len(batches) is {steps_per_epoch}: "
+                "pass a re-iterable (a DataLoader or a list), not a one-shot iterator"
+            )
+        if scheduler is not None and schedule_every == "epoch":
+            scheduler.step()
+
+    return MinibatchRun(
+        trajectory=Trajectory(np.array(path), np.array(losses), np.array(grads), initial_lr),
+        batch_loss=np.array(batch_losses),
+        batch_grad=np.array(batch_grads).reshape(-1, 2),
+        batch_size=np.array(sizes, dtype=np.int64),
+        lr=np.array(lrs),
+        steps_per_epoch=steps_per_epoch,
+        val_loss=np.array(val_losses) if x_val is not None else None,
+    )

@@ -1,0 +1,66 @@
+"""Every notebook's form: MyST that round-trips, a kernelspec, slide metadata, a title slide first,
+and no absolute paths.  (Execution, warnings and stderr are checked by the nbval run itself.)"""
+
+import json
+import re
+from pathlib import Path
+
+import jupytext
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.md"))
+SLIDE_TYPES = {"slide", "subslide", "fragment", "skip", "notes", "-"}
+ABSOLUTE_PATH = re.compile(r"""(?<![\w.])(/(home|root|work|tmp|Users|usr|opt)/|[A-Za-z]:\\)""")
+
+
+def test_the_course_has_notebooks_and_no_ipynb():
+    assert NOTEBOOKS, "notebooks/ holds no .md notebook"
+    assert not list((ROOT / "notebooks").glob("*.ipynb")), "no .ipynb belongs in notebooks/"
+
+
+@pytest.fixture(params=NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def notebook(request):
+    path = request.param
+    return path, path.read_text(encoding="utf-8"), jupytext.read(path, fmt="md:myst")
+
+
+def test_myst_round_trip_is_unchanged(notebook):
+    path, text, nb = notebook
+    assert jupytext.writes(nb, fmt="md:myst") == text, f"{path.name} changes on a jupytext round trip"
+
+
+def test_kernelspec_is_python3(notebook):
+    _, _, nb = notebook
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    assert nb.metadata["kernelspec"]["language"] == "python"
+
+
+def test_every_cell_has_slide_metadata(notebook):
+    path, _, nb = notebook
+    for number, cell in enumerate(nb.cells):
+        slide_type = cell.metadata.get("slideshow", {}).get("slide_type")
+        assert slide_type in SLIDE_TYPES, f"{path.name} cell {number} has slide_type {slide_type!r}"
+
+
+def test_first_cell_is_a_title_slide(notebook):
+    _, _, nb = notebook
+    first = nb.cells[0]
+    assert first.cell_type == "markdown"
+    assert first.metadata["slideshow"]["slide_type"] == "slide"
+    assert first.source.lstrip().startswith("# ")
+
+
+def test_no_absolute_paths(notebook):
+    path, _, nb = notebook
+    for number, cell in enumerate(nb.cells):
+        assert not ABSOLUTE_PATH.search(cell.source), f"{path.name} cell {number} has an absolute path"
+
+
+def test_recorded_outputs_belong_to_checked_cells(notebook):
+    path, _, nb = notebook
+    recorded = ROOT / "tests" / "notebook_outputs" / f"{path.stem}.json"
+    checked = {c.source for c in nb.cells if c.cell_type == "code" and "# NBVAL_CHECK_OUTPUT" in c.source}
+    stored = {entry["source"] for entry in json.loads(recorded.read_text())} if recorded.exists() else set()
+    assert stored == checked, "tests/notebook_outputs is out of date: run `make expected-outputs`"
+    assert checked, f"{path.name} checks no printed output (mark the lesson's numbers NBVAL_CHECK_OUTPUT)"

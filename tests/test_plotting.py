@@ -1,0 +1,82 @@
+"""The plotting helpers draw the data they are given (checked on the artists, not pixels)."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from sinefit import TRUE_PARAMS  # noqa: E402
+from sinefit.data import load_xy  # noqa: E402
+from sinefit.descent import gradient_descent  # noqa: E402
+from sinefit.landscape import landscape  # noqa: E402
+from sinefit.plotting import (  # noqa: E402
+    COURSE_STYLE,
+    descent_figure,
+    plot_landscape,
+    plot_loss_and_grad,
+    plot_trajectory,
+    use_course_style,
+)
+
+X, Y = load_xy(rows=50)
+LAND = landscape(X, Y, 60, 40)
+RUN = gradient_descent(X, Y, (3.0, 1.0), 0.1, 50)
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_landscape_has_contours_colorbar_and_true_marker():
+    drawn = plot_landscape(LAND)
+    assert drawn.contours.levels.min() <= LAND.values.min()
+    assert drawn.contours.levels.max() >= LAND.values.max()
+    assert drawn.colorbar.mappable is drawn.contours
+    assert tuple(np.ravel(drawn.true_marker.get_data())) == TRUE_PARAMS
+    assert drawn.ax.get_xlim() == (LAND.omegas[0], LAND.omegas[-1])
+
+
+def test_landscape_without_answer_marks_nothing():
+    assert plot_landscape(LAND, true_params=None).true_marker is None
+
+
+def test_trajectory_line_holds_the_path():
+    line = plot_trajectory(RUN)
+    np.testing.assert_array_equal(np.column_stack(line.get_data()), RUN.params)
+    with pytest.raises(ValueError, match=r"shape \(steps \+ 1, 2\)"):
+        plot_trajectory(np.ones((4, 3)))
+
+
+def test_loss_and_grad_on_twin_axes_with_aligned_zeros():
+    drawn = plot_loss_and_grad(RUN)
+    np.testing.assert_array_equal(drawn.loss_line.get_ydata(), RUN.loss)
+    np.testing.assert_array_equal(drawn.grad_line.get_ydata(), RUN.grad_norm)
+    assert drawn.ax_loss.get_ylim()[0] == 0 == drawn.ax_grad.get_ylim()[0]
+    assert drawn.ax_loss.get_ylim()[1] >= RUN.loss.max()
+    assert drawn.ax_grad.get_ylim()[1] >= RUN.grad_norm.max()
+    np.testing.assert_array_equal(drawn.loss_line.get_xdata(), np.arange(51))
+
+
+def test_steps_per_epoch_puts_epochs_on_the_x_axis():
+    drawn = plot_loss_and_grad(RUN.loss, RUN.grad_norm, steps_per_epoch=10)
+    assert drawn.loss_line.get_xdata()[-1] == pytest.approx(5.0)
+    assert drawn.ax_loss.get_xlabel() == "epoch"
+    with pytest.raises(ValueError, match="equal length"):
+        plot_loss_and_grad(RUN.loss, RUN.grad_norm[:-1])
+
+
+def test_descent_figure_has_both_panels():
+    fig, land_artists, path, curves = descent_figure(LAND, RUN)
+    assert land_artists.ax in fig.axes and curves.ax_loss in fig.axes
+    assert len(path.get_xdata()) == 51
+
+
+def test_course_style_is_applied():
+    applied = use_course_style()
+    assert applied == COURSE_STYLE
+    assert matplotlib.rcParams["font.size"] == COURSE_STYLE["font.size"]

@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test lab data figures bench expected-outputs clean
+.PHONY: help setup test lab slides data figures bench expected-outputs clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-18s %s\n", $$1, $$2}'
@@ -17,13 +17,33 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet --constraint constraints.txt --editable ".[dev]"
 	touch $(STAMP)
 
-setup: $(STAMP) ## create .venv with the package, the notebooks' and the tests' dependencies
+# This .venv's JupyterLab (only it: the user's own settings are untouched) opens notebooks/*.md as
+# notebooks: jupyter/overrides.json makes "Jupytext Notebook" the default viewer of markdown files.
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.d/course.json
+$(LAB_OVERRIDES): jupyter/overrides.json $(STAMP)
+	mkdir -p $(@D)
+	cp jupyter/overrides.json $@
 
-test: setup ## run the unit tests and execute every notebook with nbval
+setup: $(STAMP) $(LAB_OVERRIDES) ## create .venv with the package, the notebooks' and the tests' dependencies
+
+# The slide decks' offline assets, pinned by package-lock.json (node and npm are prerequisites).
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "slides need node and npm: apt-get install nodejs npm"; exit 1; }
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch $(NODE_STAMP)
+
+test: setup $(NODE_STAMP) ## run the unit tests and execute every notebook with nbval
 	$(PY) -m pytest
 
-lab: setup ## open the course in JupyterLab
-	$(VENV)/bin/jupyter lab $(LAB_ARGS)
+# Loopback only, with Jupyter's token left on (the login URL is printed), served from the repository
+# root (so ../data works) with the file browser on notebooks/.  Root, as in a container, needs
+# --allow-root.  tests/test_lab.py starts the server with exactly this command (`make -n lab`).
+LAB_OPTS = --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks \
+	$(if $(filter 0,$(shell id -u)),--allow-root)
+
+lab: setup ## open the course in JupyterLab (extra options: make lab LAB_ARGS="--no-browser --port 8890")
+	$(VENV)/bin/jupyter lab $(LAB_OPTS) $(LAB_ARGS)
 
 data: setup ## regenerate data/*.npy (byte-identical to the committed files)
 	$(PY) -m sinefit.data
@@ -37,6 +57,9 @@ bench: setup ## run the benchmarks and write benchmarks/results.json
 expected-outputs: setup ## re-record the checked notebook outputs (review the diff before committing)
 	$(PY) -m pytest notebooks --record-outputs
 
-clean: ## remove generated files (.venv, _build, caches)
-	rm -rf $(VENV) _build .pytest_cache
+slides: setup $(NODE_STAMP) ## execute every notebook and build the offline slide decks in _build/slides/
+	$(PY) -m sinefit.slides
+
+clean: ## remove generated files (.venv, node_modules, _build, caches)
+	rm -rf $(VENV) node_modules _build .pytest_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -89,6 +89,36 @@ def graph_labels(dot: graphviz.Digraph) -> list[str]:
     return sorted(quoted or bare for quoted, bare in found)
 
 
+_DOT_ID = r'"(?:[^"\\]|\\.)*"|[^\s"\[\]]+'
+
+
+def _unquote(dot_id: str) -> str:
+    return dot_id[1:-1].replace('\\"', '"') if dot_id.startswith('"') else dot_id
+
+
+def graph_edges(dot: graphviz.Digraph) -> list[tuple[str, str]]:
+    """The sorted edges of a graph drawn by :func:`draw_graph`, as (input label, consumer label).
+
+    Two graphs with the same labels and the same labelled edges have the same shape; an input used
+    twice by one operation (``r * r``) gives its edge twice.  Read from the source, no rendering.
+    """
+    if not isinstance(dot, graphviz.Digraph):
+        raise ValueError(f"dot must be a graphviz.Digraph (from draw_graph), got {type(dot).__name__}")
+    label_of: dict[str, str] = {}
+    pairs: list[tuple[str, str]] = []
+    for line in dot.body:
+        edge = re.fullmatch(rf"\s*({_DOT_ID}) -> ({_DOT_ID})(?: \[.*\])?\s*", line, flags=re.S)
+        node = re.fullmatch(rf"\s*({_DOT_ID}) \[label=({_DOT_ID})[\s\]].*", line, flags=re.S)
+        if edge:
+            pairs.append((_unquote(edge[1]), _unquote(edge[2])))
+        elif node:
+            label_of[_unquote(node[1])] = _unquote(node[2])
+    unlabelled = sorted({key for pair in pairs for key in pair} - label_of.keys())
+    if unlabelled:
+        raise ValueError(f"the graph has edges to nodes without a label: {unlabelled[:3]}; draw it with draw_graph")
+    return sorted((label_of[tail], label_of[head]) for tail, head in pairs)
+
+
 def svg_labels(svg_text: str) -> list[str]:
     """The sorted node labels of an SVG written by graphviz (the ``<text>`` of each node)."""
     nodes = re.findall(r'<g id="node\d+" class="node">(.*?)</g>', svg_text, flags=re.S)

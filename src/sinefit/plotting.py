@@ -158,3 +158,120 @@ def descent_figure(
     path_line = plot_trajectory(run, ax=ax_land)
     curves = plot_loss_and_grad(run, ax=ax_curve)
     return fig, land_artists, path_line, curves
+
+
+#: Colours that stand out on the viridis landscape and from each other, for several paths at once.
+PATH_COLORS: tuple[str, ...] = ("white", "#ff3b30", "#ff9f0a", "#40e0ff", "#ff5ce1", "#b0ff57")
+
+
+def _colors(labels: list[str], colors: Any) -> dict[str, str]:
+    palette = list(colors) if colors is not None else list(PATH_COLORS)
+    if len(palette) < len(labels):
+        raise ValueError(f"need a colour for each of the {len(labels)} curves, got {len(palette)} colours")
+    return dict(zip(labels, palette))
+
+
+def plot_trajectories(
+    land: Landscape,
+    paths: dict[str, ArrayLike | Trajectory],
+    ax: Axes | None = None,
+    colors: list[str] | None = None,
+    true_params: tuple[float, float] | None = TRUE_PARAMS,
+    **line_kw: Any,
+) -> tuple[LandscapeArtists, dict[str, Line2D]]:
+    """Several descent paths on one landscape, one colour each, with a legend naming them.
+
+    ``paths`` maps a label to a trajectory (or rows of (omega, t)); ``line_kw`` goes to every line.
+    """
+    if not paths:
+        raise ValueError("paths is empty: pass at least one {label: trajectory}")
+    land_artists = plot_landscape(land, ax=ax, true_params=true_params)
+    colour_of = _colors(list(paths), colors)
+    lines = {
+        label: plot_trajectory(path, ax=land_artists.ax, label=label, color=colour_of[label], **line_kw)
+        for label, path in paths.items()
+    }
+    land_artists.ax.legend(loc="upper right", framealpha=0.85)
+    return land_artists, lines
+
+
+def plot_loss_curves(
+    curves: dict[str, ArrayLike | tuple[ArrayLike, ArrayLike]],
+    ax: Axes | None = None,
+    steps_per_epoch: int | None = None,
+    xlabel: str | None = None,
+    ylabel: str = "MSE",
+    logy: bool = False,
+    colors: list[str] | None = None,
+    **line_kw: Any,
+) -> dict[str, Line2D]:
+    """Several loss curves on one axes with a legend: training against validation, or optimizers.
+
+    Each value is either the losses per step (the x axis counts steps, or epochs with
+    ``steps_per_epoch``) or a pair ``(x, losses)`` with its own x values, e.g. gradient evaluations.
+    """
+    if not curves:
+        raise ValueError("curves is empty: pass at least one {label: losses}")
+    if steps_per_epoch is not None and steps_per_epoch < 1:
+        raise ValueError(f"steps_per_epoch must be a positive integer, got {steps_per_epoch}")
+    ax = _axes(ax, figsize=(8, 5))
+    colour_of = _colors(list(curves), colors if colors is not None else [f"C{i}" for i in range(10)])
+    lines = {}
+    for label, curve in curves.items():
+        if isinstance(curve, tuple):
+            x, values = (np.asarray(part, dtype=float) for part in curve)
+        else:
+            values = np.asarray(curve, dtype=float)
+            x = np.arange(values.size, dtype=float) / (steps_per_epoch or 1)
+        if values.ndim != 1 or x.shape != values.shape or values.size == 0:
+            raise ValueError(
+                f"curve {label!r} must be 1-D losses with one x per loss, got x {x.shape} and losses {values.shape}"
+            )
+        (lines[label],) = ax.plot(x, values, label=label, color=colour_of[label], **line_kw)
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel or ("epoch" if steps_per_epoch else "step"))
+    ax.set_ylabel(ylabel)
+    ax.legend()
+    return lines
+
+
+def plot_gradient_samples(
+    full_grad: ArrayLike,
+    batch_grads: ArrayLike,
+    ax: Axes | None = None,
+    normalise: bool = False,
+    batch_color: str = "tab:gray",
+    full_color: str = "crimson",
+) -> tuple[Any, Any]:
+    """Minibatch gradients (thin arrows) around the full-data gradient (thick arrow), from the origin.
+
+    With ``normalise`` every arrow has unit length, so only the directions are compared.
+    Returns the two quiver artists (minibatches, full data).
+    """
+    full = np.asarray(full_grad, dtype=float)
+    batches = np.asarray(batch_grads, dtype=float)
+    if full.shape != (2,) or batches.ndim != 2 or batches.shape[1] != 2:
+        raise ValueError(
+            f"full_grad must have shape (2,) and batch_grads (n, 2), got {full.shape} and {batches.shape}"
+        )
+    if normalise:
+        lengths = np.linalg.norm(batches, axis=1, keepdims=True)
+        if np.linalg.norm(full) == 0 or np.any(lengths == 0):
+            raise ValueError("cannot normalise a zero gradient")
+        full, batches = full / np.linalg.norm(full), batches / lengths
+    ax = _axes(ax, figsize=(6, 6))
+    arrows = {"angles": "xy", "scale_units": "xy", "scale": 1}
+    zeros = np.zeros(len(batches))
+    batch_q = ax.quiver(zeros, zeros, batches[:, 0], batches[:, 1], color=batch_color, width=0.006,
+                        alpha=0.8, label="minibatches", **arrows)
+    full_q = ax.quiver(0, 0, full[0], full[1], color=full_color, width=0.014, label="full data", **arrows)
+    reach = 1.1 * float(np.abs(np.vstack([batches, full])).max())
+    ax.set_xlim(-reach, reach)
+    ax.set_ylim(-reach, reach)
+    ax.set_aspect("equal")
+    ax.axhline(0, color="black", linewidth=0.5)
+    ax.axvline(0, color="black", linewidth=0.5)
+    ax.set_xlabel(r"$\partial\,\mathrm{MSE}/\partial\omega$")
+    ax.set_ylabel(r"$\partial\,\mathrm{MSE}/\partial t$")
+    return batch_q, full_q

@@ -1,0 +1,295 @@
+"""Offline reveal.js slide decks of the course notebooks.
+
+``python -m sinefit.slides`` (or ``make slides``) executes every ``notebooks/*.md`` in its own
+folder, converts it with nbconvert's ``SlidesExporter`` and writes
+``_build/slides/<notebook>.slides.html`` plus ``_build/slides/index.html``, which lists the decks
+in course order.  Nothing in a deck loads from the internet: reveal.js 4, MathJax 2, require.js
+and jQuery 2 come from ``node_modules/`` (pinned by ``package-lock.json``, installed by
+``npm ci``) and are copied to ``_build/slides/vendor/``, so the folder can be zipped and presented
+anywhere.  nbconvert's reveal template needs exactly these major versions (the reveal 4 file
+layout and the ``MathJax.Hub`` API of MathJax 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import copy
+import html
+import json
+import mimetypes
+import re
+import shutil
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jupytext
+import nbformat
+from nbconvert import SlidesExporter
+from nbconvert.preprocessors import ExecutePreprocessor
+from traitlets.config import Config
+
+from sinefit.data import repo_root
+
+#: Where nbconvert finds the course's template (``slides/offline-reveal/``).
+TEMPLATE_NAME = "offline-reveal"
+#: URLs of the vendored assets, relative to the deck (they live in ``vendor/`` beside it).
+VENDOR = "vendor"
+REVEAL_PREFIX = f"{VENDOR}/reveal.js"
+MATHJAX_URL = f"{VENDOR}/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe"
+REQUIRE_JS_URL = f"{VENDOR}/require.js"
+JQUERY_URL = f"{VENDOR}/jquery.min.js"
+#: ``white`` uses fonts shipped with reveal.js (no web-font request), on a projector-friendly white.
+THEME = "white"
+
+#: npm package -> (required major version, files or folders to copy, destination in ``vendor/``).
+#: MathJax is 73 MB installed; the deck needs only the CommonHTML output of the TeX input.
+VENDOR_FILES: dict[str, tuple[int, tuple[str, ...], str]] = {
+    "reveal.js": (
+        4,
+        ("dist/reveal.js", "dist/reveal.css", "dist/reset.css", "dist/theme", "plugin/notes",
+         "LICENSE"),
+        "reveal.js",
+    ),
+    "mathjax": (
+        2,
+        ("MathJax.js", "config/TeX-AMS_CHTML-full.js", "config/Safe.js", "config/local",
+         "extensions", "jax/input/TeX", "jax/output/CommonHTML", "jax/element",
+         "localization/en", "fonts/HTML-CSS/TeX/woff", "fonts/HTML-CSS/TeX/otf", "LICENSE"),
+        "mathjax",
+    ),
+    "requirejs": (2, ("require.js",), "."),
+    "jquery": (2, ("dist/jquery.min.js",), "."),
+}
+
+
+@dataclass(frozen=True)
+class Deck:
+    """One built slide deck."""
+
+    notebook: Path
+    html: Path
+    title: str
+    executed_from: Path | None
+    """The executed notebook reused from the test run, or ``None`` if this build executed it."""
+    seconds: float
+    executed: nbformat.NotebookNode = field(repr=False, compare=False)
+    """The executed notebook the deck was made from."""
+
+
+def notebook_title(nb: nbformat.NotebookNode, default: str) -> str:
+    """The text of the notebook's first ``# `` heading, or ``default``."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            match = re.search(r"^# +(.+?)\s*$", cell.source, flags=re.MULTILINE)
+            if match:
+                return match.group(1)
+    return default
+
+
+def execute(notebook: Path, timeout: int = 600) -> nbformat.NotebookNode:
+    """Read a MyST notebook and execute it with its own folder as the working directory."""
+    nb = jupytext.read(notebook, fmt="md:myst")
+    runner = ExecutePreprocessor(timeout=timeout, kernel_name="python3", store_widget_state=False)
+    runner.preprocess(nb, {"metadata": {"path": str(notebook.parent)}})
+    return nb
+
+
+def fresh_executed(notebook: Path, executed_dir: Path, after: float) -> Path | None:
+    """The executed copy of ``notebook`` in ``executed_dir`` if it can stand in for executing it.
+
+    It must have been written after ``after`` (a time stamp, e.g. the start of the test run that
+    wrote it) and after the notebook was last changed, and hold no error output.
+    """
+    executed = executed_dir / f"{notebook.stem}.ipynb"
+    if not executed.is_file():
+        return None
+    written = executed.stat().st_mtime
+    if written < after or written < notebook.stat().st_mtime:
+        return None
+    nb = nbformat.read(executed, as_version=4)
+    for cell in nb.cells:
+        if any(out.get("output_type") == "error" for out in cell.get("outputs", [])):
+            return None
+    return executed
+
+
+def exporter() -> SlidesExporter:
+    """nbconvert's slide exporter pointed at the vendored assets and the course template."""
+    config = Config()
+    config.SlidesExporter.reveal_url_prefix = REVEAL_PREFIX
+    config.SlidesExporter.reveal_theme = THEME
+    config.SlidesExporter.reveal_transition = "slide"
+    config.SlidesExporter.reveal_number = "c/t"
+    config.SlidesExporter.mathjax_url = MATHJAX_URL
+    config.SlidesExporter.require_js_url = REQUIRE_JS_URL
+    config.SlidesExporter.jquery_url = JQUERY_URL
+    config.SlidesExporter.template_name = TEMPLATE_NAME
+    config.SlidesExporter.extra_template_basedirs = [str(repo_root() / "slides")]
+    config.SlidesExporter.exclude_input_prompt = True
+    config.SlidesExporter.exclude_output_prompt = True
+    # A cell tagged hide-input shows only its output (a figure) on the slide.
+    config.TagRemovePreprocessor.enabled = True
+    config.TagRemovePreprocessor.remove_input_tags = {"hide-input"}
+    return SlidesExporter(config=config)
+
+
+def copy_vendor(out_dir: Path, node_modules: Path | None = None) -> Path:
+    """Copy reveal.js, MathJax, require.js and jQuery from ``node_modules`` to ``out_dir/vendor``."""
+    node_modules = node_modules or repo_root() / "node_modules"
+    vendor = out_dir / VENDOR
+    for package, (major, paths, dest) in VENDOR_FILES.items():
+        manifest = node_modules / package / "package.json"
+        if not manifest.is_file():
+            raise FileNotFoundError(
+                f"{manifest} is missing: install the slide assets with `npm ci` "
+                "(or `make slides`, which runs it); node and npm are prerequisites for slides"
+            )
+        version = json.loads(manifest.read_text())["version"]
+        if int(version.split(".")[0]) != major:
+            raise ValueError(
+                f"{package} {version} is installed but nbconvert's reveal template needs "
+                f"{package} {major}.x; run `npm ci` to install the versions in package-lock.json"
+            )
+        for rel in paths:
+            source = node_modules / package / rel
+            target = vendor / dest / (rel if dest != "." else Path(rel).name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if source.is_dir():
+                shutil.copytree(source, target, dirs_exist_ok=True,
+                                ignore=shutil.ignore_patterns("*.map", "*.esm.js"))
+            else:
+                shutil.copy2(source, target)
+    return vendor
+
+
+#: A markdown image ``![alt](path "title")`` or an HTML ``<img src="path">``.
+_IMAGE_LINK = re.compile(r'(!\[[^\]]*\]\(\s*<?|<img\b[^>]*?\bsrc=["\'])([^)\s"\'>]+)')
+
+
+def embed_local_images(nb: nbformat.NotebookNode, folder: Path) -> nbformat.NotebookNode:
+    """Replace relative image links in markdown cells by ``data:`` URLs.
+
+    The notebooks link figures as ``../figures/x.svg``, which would point outside the deck
+    folder; embedding them keeps the deck self-contained.  A link to a missing file raises
+    ``FileNotFoundError`` (the figure would be missing from the slide).
+    """
+
+    def embed(match: re.Match[str]) -> str:
+        prefix, url = match.groups()
+        if re.match(r"^([a-z][a-z0-9+.-]*:|#)", url, flags=re.IGNORECASE):
+            return match.group(0)  # http:, data:, attachment: ... are not files next to us
+        path = (folder / url).resolve()
+        if not path.is_file():
+            raise FileNotFoundError(f"image {url!r} linked from a markdown cell does not exist "
+                                    f"(looked for {path})")
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        return f"{prefix}data:{mime};base64,{data}"
+
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = _IMAGE_LINK.sub(embed, cell.source)
+    return nb
+
+
+def write_deck(nb: nbformat.NotebookNode, notebook: Path, out_dir: Path) -> Path:
+    """Convert an executed notebook to ``out_dir/<stem>.slides.html``."""
+    nb = embed_local_images(copy.deepcopy(nb), notebook.parent)
+    resources = {"metadata": {"name": notebook.stem, "path": str(notebook.parent)}}
+    body, _ = exporter().from_notebook_node(nb, resources=resources)
+    target = out_dir / f"{notebook.stem}.slides.html"
+    target.write_text(body, encoding="utf-8")
+    return target
+
+
+def write_index(decks: Sequence[Deck], out_dir: Path) -> Path:
+    """Write ``out_dir/index.html``: the decks in course order, with their titles."""
+    items = "\n".join(
+        f'  <li><a href="{html.escape(deck.html.name)}">{html.escape(deck.title)}</a> '
+        f"<small>({html.escape(deck.notebook.name)})</small></li>"
+        for deck in decks
+    )
+    page = f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Course slides</title>
+<style>
+body {{ font-family: sans-serif; max-width: 48em; margin: 3em auto; font-size: 1.3em; }}
+li {{ margin: 0.6em 0; }}
+small {{ color: #666; }}
+</style>
+</head>
+<body>
+<h1>Course slides</h1>
+<p>Open a deck and press <kbd>s</kbd> for the speaker view, <kbd>f</kbd> for full screen,
+<kbd>Esc</kbd> for the overview.</p>
+<ol>
+{items}
+</ol>
+</body>
+</html>
+"""
+    target = out_dir / "index.html"
+    target.write_text(page, encoding="utf-8")
+    return target
+
+
+def build(
+    notebooks: Iterable[Path],
+    out_dir: Path,
+    executed_dir: Path | None = None,
+    reuse_after: float | None = None,
+) -> list[Deck]:
+    """Build one deck per notebook (in the order given), the vendored assets and the index.
+
+    With ``executed_dir`` and ``reuse_after``, an executed notebook written there after
+    ``reuse_after`` (see :func:`fresh_executed`) is converted instead of executing the notebook
+    again; otherwise every notebook is executed.
+    """
+    notebooks = [Path(nb) for nb in notebooks]
+    if not notebooks:
+        raise ValueError("notebooks is empty: there is nothing to build slides from")
+    missing = [str(nb) for nb in notebooks if not nb.is_file()]
+    if missing:
+        raise FileNotFoundError(f"notebooks not found: {', '.join(missing)}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    copy_vendor(out_dir)
+    decks = []
+    for notebook in notebooks:
+        start = time.perf_counter()
+        reused = None
+        if executed_dir is not None and reuse_after is not None:
+            reused = fresh_executed(notebook, executed_dir, reuse_after)
+        if reused is not None:
+            nb = nbformat.read(reused, as_version=4)
+        else:
+            nb = execute(notebook)
+        html_path = write_deck(nb, notebook, out_dir)
+        title = notebook_title(nb, default=notebook.stem)
+        decks.append(Deck(notebook, html_path, title, reused, time.perf_counter() - start, nb))
+    write_index(decks, out_dir)
+    return decks
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Command line: build the decks of every notebook in a folder."""
+    root = repo_root()
+    parser = argparse.ArgumentParser(prog="python -m sinefit.slides", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--notebooks", type=Path, default=root / "notebooks",
+                        help="folder of MyST notebooks (default: notebooks/)")
+    parser.add_argument("--out", type=Path, default=root / "_build" / "slides",
+                        help="output folder (default: _build/slides/)")
+    args = parser.parse_args(argv)
+    notebooks = sorted(args.notebooks.glob("*.md"))
+    for deck in build(notebooks, args.out):
+        print(f"{deck.html}  ({deck.seconds:.1f} s)  {deck.title}")
+    print(f"index: {args.out / 'index.html'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""The descent animation: its frames show the run step by step, and its HTML stands alone."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from sinefit.animation import (BUTTON_SYMBOLS, EMBED_LIMIT_MB, animation_html, descent_animation,
+                               frame_steps, offline_player)
+from sinefit.data import load_xy
+from sinefit.descent import Trajectory, gradient_descent
+from sinefit.landscape import landscape
+
+
+@pytest.fixture(scope="module")
+def problem():
+    x, y = load_xy()
+    return landscape(x, y, n_omega=60, n_t=60), gradient_descent(x, y, (3.0, 1.0), 0.1, 12)
+
+
+@pytest.fixture
+def animated(problem):
+    anim = descent_animation(*problem, max_frames=40)
+    yield anim
+    # Rendering marks the animation as used (matplotlib warns about one that never was).
+    anim.animation.to_jshtml()
+
+
+def test_one_frame_per_step_when_they_fit(animated, problem):
+    _, run = problem
+    np.testing.assert_array_equal(animated.frame_steps, np.arange(run.steps + 1))
+
+
+def test_long_runs_are_subsampled_keeping_start_and_end():
+    shown = frame_steps(steps=300, max_frames=40)
+    assert len(shown) == 40 and shown[0] == 0 and shown[-1] == 300
+    assert np.all(np.diff(shown) > 0)
+    with pytest.raises(ValueError, match="max_frames"):
+        frame_steps(steps=10, max_frames=1)
+
+
+@pytest.mark.parametrize("frame", [0, 5, 12])
+def test_frame_k_shows_the_run_up_to_step_k(animated, problem, frame):
+    _, run = problem
+    animated.draw_frame(frame)
+    path = np.column_stack(animated.path_line.get_data())
+    np.testing.assert_array_equal(path, run.params[: frame + 1])
+    np.testing.assert_array_equal(np.ravel(animated.current_point.get_data()), run.params[frame])
+    np.testing.assert_array_equal(animated.curves.loss_line.get_data()[1], run.loss[: frame + 1])
+    np.testing.assert_array_equal(animated.curves.grad_line.get_data()[1], run.grad_norm[: frame + 1])
+    assert animated.title.get_text() == f"step {frame}: MSE {run.loss[frame]:.4f}"
+
+
+def test_bad_frames_and_runs_are_refused(animated, problem):
+    with pytest.raises(ValueError, match="frame must be in"):
+        animated.draw_frame(len(animated.frame_steps))
+    empty = Trajectory(np.empty((0, 2)), np.empty(0), np.empty((0, 2)), 0.1)
+    with pytest.raises(ValueError, match="no steps"):
+        descent_animation(problem[0], empty)
+
+
+def test_the_html_embeds_every_frame_and_loads_nothing(problem):
+    land, run = problem
+    html = animation_html(land, run, max_frames=6)
+    assert html.count("data:image/jpeg;base64,") == 6
+    assert "new Array(6)" in html
+    assert not re.search(r"(src|href)=\"https?:", html)
+    assert "font-awesome" not in html and 'class="fa' not in html
+    for symbol in BUTTON_SYMBOLS.values():
+        assert symbol in html
+    assert len(html.encode()) < EMBED_LIMIT_MB * 2**20
+
+
+def test_the_player_is_stripped_of_its_cdn_icons():
+    jshtml = ('<link rel="stylesheet"\nhref="https://maxcdn.bootstrapcdn.com/font-awesome/4.4.0/css/'
+              'font-awesome.min.css">\n<button><i class="fa fa-play"></i></button>')
+    assert offline_player(jshtml) == "\n<button>\u25b6</button>"

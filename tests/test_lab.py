@@ -1,0 +1,419 @@
+"""JupyterLab serves the course the way `make lab` starts it.
+
+One server for the whole module, started with the command `make -n lab` prints (so the Makefile's
+options are what is tested) plus ``LAB_ARGS="--no-browser --port=0"``: the OS picks a free loopback
+port, the token comes from ``JUPYTER_TOKEN`` and every Jupyter/IPython directory the server could
+write to is a temporary one, so the user's own configuration neither leaks in nor gets written.
+The checks follow a student: an unauthenticated request is refused; every ``notebooks/*.md`` is a
+notebook to the contents API and, double-clicked in headless Chromium, opens in a notebook panel,
+not a text editor; a code cell runs from the browser; the kernel imports ``sinefit`` and shows a
+figure inline; saving a notebook unchanged leaves the file byte-identical.  The last test stops
+the server by its process id and checks that no process it started is left.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+import secrets
+import shlex
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import jupytext
+import psutil
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.md"))
+OVERRIDES = ROOT / "jupyter" / "overrides.json"
+# Debian's chromium, driven by the `playwright` Python package (no `playwright install`).
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update"]
+LAB_ARGS = "--no-browser --port=0"
+START_TIMEOUT_S = 120
+UI_TIMEOUT_MS = 90_000  # two shared CPUs: the first JupyterLab page load can take a while
+# A figure made with the course's style from the course's data, to see it rendered inline.
+INLINE_FIGURE_CELL = """\
+import matplotlib.pyplot as plt
+
+import sinefit
+from sinefit.data import load_xy
+from sinefit.plotting import use_course_style
+
+use_course_style()
+x, y = load_xy(rows=50)
+fig, ax = plt.subplots()
+ax.scatter(x, y)
+plt.show()
+"""
+
+
+def lab_command() -> list[str]:
+    """The command `make lab LAB_ARGS=...` runs: the last line `make -n` prints."""
+    dry_run = subprocess.run(
+        ["make", "--no-print-directory", "-n", "lab", f"LAB_ARGS={LAB_ARGS}"],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    assert dry_run.returncode == 0, f"`make -n lab` failed:\n{dry_run.stderr}"
+    return shlex.split(dry_run.stdout.strip().splitlines()[-1])
+
+
+def hermetic_env(tmp: Path, token: str) -> dict[str, str]:
+    """The environment with every directory Jupyter or IPython writes to moved under ``tmp``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "IPYTHON"))}
+    dirs = {
+        "JUPYTER_CONFIG_DIR": "config",
+        "JUPYTER_DATA_DIR": "data",
+        "JUPYTER_RUNTIME_DIR": "runtime",
+        "JUPYTERLAB_SETTINGS_DIR": "user-settings",
+        "JUPYTERLAB_WORKSPACES_DIR": "workspaces",
+        "IPYTHONDIR": "ipython",
+    }
+    for var, name in dirs.items():
+        (tmp / name).mkdir()
+        env[var] = str(tmp / name)
+    env["JUPYTER_TOKEN"] = token
+    return env
+
+
+@dataclass
+class LabServer:
+    """A running `jupyter lab` child process and how to talk to it."""
+
+    process: subprocess.Popen[bytes]
+    base_url: str
+    token: str
+    log_path: Path
+    started_in_s: float
+    descendants: dict[int, psutil.Process] = field(default_factory=dict)
+
+    def request(self, path: str, method: str = "GET", body: Any = None,
+                authenticated: bool = True) -> tuple[int, bytes]:
+        """Send one HTTP request; return (status, body) whatever the status."""
+        headers = {"Authorization": f"token {self.token}"} if authenticated else {}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        req = urllib.request.Request(self.base_url + path, data=data, method=method,
+                                     headers=headers)
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        try:
+            with opener.open(req, timeout=60) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            with error:
+                return error.code, error.read()
+
+    def json(self, path: str, method: str = "GET", body: Any = None) -> Any:
+        status, raw = self.request(path, method, body)
+        assert 200 <= status < 300, f"{method} {path} -> {status}: {raw[:500]!r}"
+        return json.loads(raw) if raw else None
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-4000:]
+
+    def remember_descendants(self) -> None:
+        """Record every process the server has started so far (kernels get their own session)."""
+        try:
+            for child in psutil.Process(self.process.pid).children(recursive=True):
+                self.descendants.setdefault(child.pid, child)
+        except psutil.NoSuchProcess:
+            pass
+
+    def stop(self) -> list[str]:
+        """Stop the server by its process id; return a description of every process left over."""
+        self.remember_descendants()
+        leftovers = []
+        if self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGTERM)  # Jupyter shuts its kernels down on SIGTERM
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                leftovers.append(f"server pid {self.process.pid} ignored SIGTERM for 30 s")
+                self.process.kill()
+                self.process.wait()
+        _, alive = psutil.wait_procs(list(self.descendants.values()), timeout=15)
+        for proc in alive:
+            leftovers.append(f"pid {proc.pid}: {' '.join(proc.cmdline())}")
+            proc.kill()
+        try:  # anything else still in the server's process group
+            os.killpg(self.process.pid, signal.SIGKILL)
+            leftovers.append(f"process group {self.process.pid} still had members")
+        except ProcessLookupError:
+            pass
+        return leftovers
+
+
+def start_lab(tmp: Path) -> LabServer:
+    """Start `make lab`'s command; return once the server answers an authenticated request."""
+    token = secrets.token_hex(24)
+    env = hermetic_env(tmp, token)
+    log_path = tmp / "lab.log"
+    started = time.monotonic()
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(lab_command(), cwd=ROOT, env=env, stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        return wait_until_serving(process, tmp / "runtime", token, log_path, started)
+    except BaseException:  # never leave a server behind a failed start
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        raise
+
+
+def wait_until_serving(process: subprocess.Popen[bytes], runtime_dir: Path, token: str,
+                       log_path: Path, started: float) -> LabServer:
+    # The server writes jpserver-<pid>.json (with the port the OS gave it) just before it listens.
+    info_file = runtime_dir / f"jpserver-{process.pid}.json"
+    server = None
+    while time.monotonic() - started < START_TIMEOUT_S:
+        if process.poll() is not None:
+            raise RuntimeError(f"jupyter lab exited with {process.returncode}:\n"
+                               + log_path.read_text(errors="replace")[-4000:])
+        if server is None and info_file.is_file():
+            try:
+                info = json.loads(info_file.read_text())
+            except json.JSONDecodeError:  # still being written
+                info = None
+            if info:
+                assert info["pid"] == process.pid, "the server must be the process make lab starts"
+                url = f"http://127.0.0.1:{info['port']}"
+                server = LabServer(process, url, token, log_path, 0.0)
+        if server is not None:
+            try:
+                if server.request("/api/status")[0] == 200:
+                    server.started_in_s = time.monotonic() - started
+                    return server
+            except (urllib.error.URLError, ConnectionError):  # not listening yet
+                pass
+        time.sleep(0.2)
+    raise RuntimeError(f"jupyter lab did not answer within {START_TIMEOUT_S} s:\n"
+                       + log_path.read_text(errors="replace")[-4000:])
+
+
+@pytest.fixture(scope="module")
+def lab() -> Iterator[LabServer]:
+    checkpoints = ROOT / "notebooks" / ".ipynb_checkpoints"
+    had_checkpoints = checkpoints.exists()
+    tmp = Path(tempfile.mkdtemp(prefix="test_lab_"))
+    server = start_lab(tmp)
+    print(f"jupyter lab answered after {server.started_in_s:.1f} s")
+    yield server
+    server.stop()  # no-op when test_server_stops_and_leaves_no_process_behind already stopped it
+    if not had_checkpoints:  # opening a notebook in Lab creates a checkpoint; clean up after us
+        shutil.rmtree(checkpoints, ignore_errors=True)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.is_file():
+        message = (f"headless Chromium is needed at {CHROMIUM} for the JupyterLab browser "
+                   "tests: install it with `apt-get install -y chromium`")
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                              args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def contents_path(notebook: Path) -> str:
+    return "/api/contents/" + quote(notebook.relative_to(ROOT).as_posix())
+
+
+def open_in_lab(lab: LabServer, browser: Any, relative_path: str) -> tuple[Any, Any]:
+    """Open `/lab/tree/<relative_path>` in a fresh browser context; ``reset``: one document."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.goto(f"{lab.base_url}/lab/tree/{quote(relative_path)}?reset&token={lab.token}")
+    page.locator("#jp-main-dock-panel .jp-NotebookPanel, #jp-main-dock-panel .jp-FileEditor") \
+        .first.wait_for(timeout=UI_TIMEOUT_MS)
+    return context, page
+
+
+def close_in_lab(lab: LabServer, context: Any) -> None:
+    """Close the browser context and shut down the kernels it started."""
+    context.close()
+    lab.remember_descendants()
+    for session in lab.json("/api/sessions"):
+        lab.json(f"/api/sessions/{session['id']}", "DELETE")
+
+
+def wait_for_connected_kernel(lab: LabServer, relative_path: str) -> None:
+    """Wait until the page's kernel for ``relative_path`` is idle with the browser connected to it.
+
+    Shift+Enter before that asks the student to select a kernel instead of running the cell.
+    """
+    deadline = time.monotonic() + UI_TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        for session in lab.json("/api/sessions"):
+            kernel = session.get("kernel") or {}
+            if (session["path"] == relative_path and kernel.get("execution_state") == "idle"
+                    and kernel.get("connections", 0) >= 1):
+                return
+        time.sleep(0.2)
+    raise AssertionError(f"no idle kernel connected to {relative_path}: "
+                         f"{lab.json('/api/sessions')}\nserver log:\n{lab.log()}")
+
+
+def run_first_code_cell(lab: LabServer, page: Any, relative_path: str) -> Any:
+    """Click into the first code cell, press Shift+Enter, wait for its execution count."""
+    wait_for_connected_kernel(lab, relative_path)
+    cell = page.locator(".jp-Notebook .jp-CodeCell").first
+    cell.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Shift+Enter")
+    prompt = cell.locator(".jp-InputArea-prompt")
+    prompt.filter(has_text=re.compile(r"\[\d+\]")).wait_for(timeout=UI_TIMEOUT_MS)
+    return cell
+
+
+def assert_unchanged(notebook: Path, before: bytes) -> None:
+    """Assert a save left ``notebook`` byte-identical (restoring it if not) and wrote no .ipynb."""
+    after = notebook.read_bytes()
+    if after != before:
+        notebook.write_bytes(before)  # leave the working tree as it was
+    assert after == before, f"saving {notebook.name} from JupyterLab rewrote it:\n" + "".join(
+        difflib.unified_diff(before.decode().splitlines(True), after.decode().splitlines(True),
+                             "before", "after"))
+    assert not list(notebook.parent.glob("*.ipynb")), "jupytext wrote a paired .ipynb"
+
+
+def test_make_lab_serves_loopback_with_token() -> None:
+    command = lab_command()
+    assert command[:2] == [".venv/bin/jupyter", "lab"], command
+    assert "--ServerApp.ip=127.0.0.1" in command, command
+    assert command[-2:] == shlex.split(LAB_ARGS), "LAB_ARGS must be passed through last"
+    weakening = re.compile(r"token=$|token=''|password|disable_check_xsrf", re.IGNORECASE)
+    disabling = [arg for arg in command if weakening.search(arg)]
+    assert not disabling, f"make lab must leave token authentication on: {disabling}"
+
+
+def test_server_listens_on_loopback_only(lab: LabServer) -> None:
+    listening = [c.laddr.ip for c in psutil.Process(lab.process.pid).net_connections("inet")
+                 if c.status == psutil.CONN_LISTEN]
+    assert listening and set(listening) == {"127.0.0.1"}, listening
+
+
+def test_unauthenticated_request_is_refused(lab: LabServer) -> None:
+    status, body = lab.request("/api/contents/notebooks", authenticated=False)
+    assert status == 403, (status, body[:200])
+    assert b".md" not in body
+    assert lab.request("/api/contents/notebooks")[0] == 200  # refused for the token, not the path
+
+
+def test_lab_opens_on_the_notebooks_folder(lab: LabServer) -> None:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    req = urllib.request.Request(f"{lab.base_url}/",
+                                 headers={"Authorization": f"token {lab.token}"})
+    with opener.open(req, timeout=60) as response:
+        assert response.url.endswith("/lab/tree/notebooks"), response.url
+
+
+def test_default_viewer_of_markdown_is_jupytext_notebook(lab: LabServer) -> None:
+    wanted = json.loads(OVERRIDES.read_text())["@jupyterlab/docmanager-extension:plugin"]
+    settings = lab.json("/lab/api/settings/@jupyterlab/docmanager-extension:plugin")
+    default_viewers = settings["schema"]["properties"]["defaultViewers"]["default"]
+    assert default_viewers == wanted["defaultViewers"], (
+        f"{ROOT / '.venv'} does not carry {OVERRIDES.relative_to(ROOT)}: run `make setup`")
+    assert default_viewers["markdown"] == "Jupytext Notebook"
+
+
+def test_the_course_has_notebooks() -> None:
+    assert NOTEBOOKS, f"no notebooks/*.md under {ROOT}"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[nb.name for nb in NOTEBOOKS])
+def test_contents_api_reads_markdown_as_notebook(lab: LabServer, notebook: Path) -> None:
+    model = lab.json(contents_path(notebook) + "?content=1")
+    assert model["type"] == "notebook", model["type"]
+    cells = model["content"]["cells"]
+    on_disk = jupytext.read(notebook, fmt="md:myst").cells
+    assert len(cells) == len(on_disk)
+    assert [c["source"] for c in cells] == [c.source for c in on_disk]
+    assert model["content"]["metadata"]["kernelspec"]["name"] == "python3"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[nb.name for nb in NOTEBOOKS])
+def test_browser_opens_markdown_as_notebook(lab: LabServer, browser: Any,
+                                            notebook: Path) -> None:
+    context, page = open_in_lab(lab, browser, notebook.relative_to(ROOT).as_posix())
+    try:
+        main = page.locator("#jp-main-dock-panel")
+        assert main.locator(".jp-FileEditor").count() == 0, "opened in the text editor"
+        assert main.locator(".jp-NotebookPanel").count() == 1
+        current_tab = page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current")
+        assert current_tab.inner_text().strip() == notebook.name
+        assert main.locator(".jp-Notebook .jp-Cell").count() >= 1
+        if notebook == NOTEBOOKS[0]:
+            before = notebook.read_bytes()
+            cell = run_first_code_cell(lab, page, notebook.relative_to(ROOT).as_posix())
+            assert cell.locator("[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
+            # Ctrl+S saves the executed notebook (outputs, language_info): the file must not move.
+            page.keyboard.press("Control+s")
+            page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current:not(.jp-mod-dirty)") \
+                .wait_for(timeout=UI_TIMEOUT_MS)
+            assert_unchanged(notebook, before)
+    finally:
+        close_in_lab(lab, context)
+
+
+def test_kernel_imports_sinefit_and_shows_figures_inline(lab: LabServer, browser: Any) -> None:
+    # A throwaway notebook under _build/ (ignored by git), written through the contents API.
+    folder = Path(tempfile.mkdtemp(prefix="lab-check-", dir=ROOT / "_build"))
+    relative = (folder / "inline_figure.md").relative_to(ROOT).as_posix()
+    try:
+        notebook = jupytext.reads(f"```{{code-cell}} ipython3\n{INLINE_FIGURE_CELL}```\n",
+                                  fmt="md:myst")
+        # The course's header (jupytext saves the kernelspec only for notebooks that have one).
+        notebook.metadata = jupytext.read(NOTEBOOKS[0], fmt="md:myst").metadata
+        lab.json("/api/contents/" + quote(relative), "PUT",
+                 {"type": "notebook", "format": "json", "content": notebook})
+        context, page = open_in_lab(lab, browser, relative)
+        try:
+            cell = run_first_code_cell(lab, page, relative)
+            image = cell.locator(".jp-OutputArea-output[data-mime-type='image/png'] img")
+            image.wait_for(timeout=UI_TIMEOUT_MS)
+            assert image.evaluate("img => img.naturalWidth") > 100
+            assert cell.locator("[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
+        finally:
+            close_in_lab(lab, context)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[nb.name for nb in NOTEBOOKS])
+def test_saving_unchanged_notebook_is_byte_identical(lab: LabServer, notebook: Path) -> None:
+    before = notebook.read_bytes()
+    model = lab.json(contents_path(notebook) + "?content=1")
+    saved = lab.json(contents_path(notebook), "PUT",
+                     {"type": "notebook", "format": "json", "content": model["content"]})
+    assert saved["type"] == "notebook"
+    assert_unchanged(notebook, before)
+
+
+def test_server_stops_and_leaves_no_process_behind(lab: LabServer) -> None:
+    lab.remember_descendants()
+    leftovers = lab.stop()
+    assert lab.process.returncode is not None
+    assert not leftovers, leftovers
+    assert not [p for p in lab.descendants.values() if p.is_running()]

@@ -16,7 +16,7 @@ def test_trajectory_records_every_step():
     assert np.array_equal(run.params[0], [3.0, 1.0])
     for k in (0, 10, 49):
         np.testing.assert_allclose(run.params[k + 1], run.params[k] - 0.1 * run.grad[k], rtol=0, atol=1e-15)
-        assert run.loss[k] == mse(X, Y, *run.params[k])
+        assert run.loss[k] == pytest.approx(mse(X, Y, *run.params[k]), rel=1e-14)
         np.testing.assert_allclose(run.grad[k], mse_grad(X, Y, *run.params[k]))
     np.testing.assert_allclose(run.grad_norm, np.hypot(run.grad[:, 0], run.grad[:, 1]))
     assert run.steps == 50 and np.array_equal(run.final, run.params[-1])

@@ -417,3 +417,55 @@ def test_server_stops_and_leaves_no_process_behind(lab: LabServer) -> None:
     assert lab.process.returncode is not None
     assert not leftovers, leftovers
     assert not [p for p in lab.descendants.values() if p.is_running()]
+
+
+
+# The explorer as notebooks 01 and 04 show it (a coarser landscape: the check is the widget).
+EXPLORER_CELL = """\
+from sinefit.explorer import Explorer
+from sinefit.plotting import use_course_style
+
+use_course_style()
+explorer = Explorer(grid=100)
+explorer
+"""
+
+
+def test_the_explorer_renders_as_a_live_widget(lab, browser) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="lab-explorer-", dir=ROOT / "_build"))
+    relative = (folder / "explorer.md").relative_to(ROOT).as_posix()
+    try:
+        notebook = jupytext.reads(f"```{{code-cell}} ipython3\n{EXPLORER_CELL}```\n", fmt="md:myst")
+        # The course's header (jupytext saves the kernelspec only for notebooks that have one).
+        notebook.metadata = jupytext.read(NOTEBOOKS[0], fmt="md:myst").metadata
+        lab.json("/api/contents/" + quote(relative), "PUT",
+                 {"type": "notebook", "format": "json", "content": notebook})
+        context, page = open_in_lab(lab, browser, relative)
+        try:
+            cell = run_first_code_cell(lab, page, relative)
+            # The widget manager rendered the explorer (its output has no static picture).
+            output = cell.locator(".jp-OutputArea-output:has(.widget-vbox)")
+            output.wait_for(timeout=UI_TIMEOUT_MS)
+            # Four sliders and the picture, rendered by the widget manager, not the static PNG.
+            assert output.locator(".widget-slider").count() == 4
+            assert "learning rate" in output.inner_text()
+            picture = output.locator(".widget-vbox img")
+            picture.wait_for(timeout=UI_TIMEOUT_MS)
+            page.wait_for_function("img => img.complete && img.naturalWidth > 500",
+                                   arg=picture.element_handle(), timeout=UI_TIMEOUT_MS)
+            assert cell.locator("[data-mime-type='image/png']").count() == 0
+            assert cell.locator("[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
+            # Live: a key press on the learning-rate slider reruns the descent and redraws.
+            before = picture.get_attribute("src")
+            status_before = output.locator(".widget-html").inner_text()
+            handle = output.locator(".widget-slider").first.locator(".noUi-handle")
+            handle.focus()
+            page.keyboard.press("ArrowRight")
+            page.wait_for_function(
+                "([img, old]) => img.getAttribute('src') !== old",
+                arg=[picture.element_handle(), before], timeout=UI_TIMEOUT_MS)
+            assert output.locator(".widget-html").inner_text() != status_before
+        finally:
+            close_in_lab(lab, context)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -89,3 +89,14 @@ def test_bad_input_raises_value_error_naming_argument(x, y, omega, t, match):
         mse(x, y, omega, t)
     with pytest.raises(ValueError, match=match):
         mse_grad(x, y, omega, t)
+
+
+def test_mse_and_grad_equals_the_separate_functions():
+    from sinefit.model import mse_and_grad
+
+    for omega, t in [(3.0, 1.0), (0.2, -2.0)]:
+        loss, grad = mse_and_grad(X, Y, omega, t)
+        assert loss == pytest.approx(mse(X, Y, omega, t), rel=1e-14)
+        np.testing.assert_allclose(grad, mse_grad(X, Y, omega, t), rtol=1e-12, atol=1e-16)
+    with pytest.raises(ValueError, match="one point"):
+        mse_and_grad(X, Y, np.ones(2), 1.0)

@@ -343,6 +343,29 @@ def test_every_figure_is_on_its_slide(stem, opened, executed):
     assert broken == [], "images that did not decode"
 
 
+@pytest.mark.parametrize("stem", STEMS)
+def test_every_slide_fits_on_the_screen(stem, opened):
+    """With all its fragments shown, no slide is taller than reveal's canvas: nothing is cut off
+    at the bottom of the projector (split such a slide, or tag a figure's code `hide-input`)."""
+    too_tall = opened(stem).reveal("""(() => {
+        Reveal.configure({transition: 'none'});
+        const height = Reveal.getConfig().height, tall = [];
+        for (const slide of Reveal.getSlides()) {
+            const at = Reveal.getIndices(slide);
+            Reveal.slide(at.h, at.v || 0, 10000);  // reading scrollHeight lays the slide out now
+            if (slide.scrollHeight > height) {
+                const heading = slide.querySelector('h1, h2, h3');
+                tall.push(`slide ${at.h + 1}.${(at.v || 0) + 1} ` +
+                          `"${heading ? heading.textContent.replace('¶', '') : ''}": ` +
+                          `${slide.scrollHeight}px > ${height}px`);
+            }
+        }
+        Reveal.slide(0, 0);
+        return tall;
+    })()""")
+    assert too_tall == [], "slides cut off at the bottom"
+
+
 def first_slide_with(deck: OpenDeck, *selectors: str) -> tuple[int, int] | None:
     """Indices (h, v) of the first slide showing an element matching the first selector that
     matches anything (outside the speaker notes), or None."""

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from sinefit._checks import as_data
-from sinefit.model import mse, mse_grad
+from sinefit.model import _loss_and_grad_unchecked
 
 #: A function of the parameter vector returning (loss, gradient vector).
 LossAndGrad = Callable[[NDArray[np.float64]], tuple[float, ArrayLike]]
@@ -113,7 +113,7 @@ def gradient_descent(
         raise ValueError(f"start must be (omega, t), two numbers, got shape {start_arr.shape}")
 
     def loss_and_grad(params: NDArray[np.float64]) -> tuple[float, ArrayLike]:
-        omega, t = params
-        return mse(x_arr, y_arr, omega, t), mse_grad(x_arr, y_arr, omega, t)
+        # The data were validated once above; each step only evaluates.
+        return _loss_and_grad_unchecked(x_arr, y_arr, params[0], params[1])
 
     return descend(loss_and_grad, start_arr, lr, steps)

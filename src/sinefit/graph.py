@@ -72,7 +72,13 @@ def torch_graph(tensor: torch.Tensor, names: Mapping[str, torch.Tensor]) -> grap
             raise ValueError(f"a leaf of shape {tuple(variable.shape)} has no name: add it to names")
         return name_of[id(variable)]
 
-    return draw_graph(tensor.grad_fn, inputs, label, is_leaf=lambda fn: hasattr(fn, "variable"))
+    # Number the nodes in walk order (not by memory address) so the same loss gives the same file.
+    numbers: dict[int, str] = {}
+
+    def key(fn: Any) -> str:
+        return numbers.setdefault(id(fn), f"node{len(numbers)}")
+
+    return draw_graph(tensor.grad_fn, inputs, label, is_leaf=lambda fn: hasattr(fn, "variable"), key=key)
 
 
 def course_loss_graph() -> graphviz.Digraph:

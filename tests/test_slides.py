@@ -26,7 +26,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-import jupytext
 import nbformat
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -363,7 +362,7 @@ def test_every_slide_fits_on_the_screen(stem, opened):
         Reveal.slide(0, 0);
         return tall;
     })()""")
-    assert too_tall == [], "slides cut off at the bottom"
+    assert not too_tall, "slides cut off at the bottom: " + "; ".join(too_tall)
 
 
 def first_slide_with(deck: OpenDeck, *selectors: str) -> tuple[int, int] | None:
@@ -452,3 +451,31 @@ def test_index_lists_every_deck_in_course_order(decks):
         assert heading, f"{notebook.name} has no `# ` title"
         assert html.unescape(title) == heading.group(1)
         assert (SLIDES_DIR / href).is_file()
+
+
+#: The notebook whose deck carries the descent animation (matplotlib's JavaScript player).
+ANIMATED_NOTEBOOK = "01_gradient_descent"
+
+
+def test_the_descent_animation_plays(opened):
+    """On its slide, the animation's Play button advances the frames (offline, as all above)."""
+    assert ANIMATED_NOTEBOOK in STEMS, f"notebooks/{ANIMATED_NOTEBOOK}.md carries the animation"
+    deck = opened(ANIMATED_NOTEBOOK)
+    at = deck.reveal("Reveal.getIndices(document.querySelector("
+                     "'.reveal .slides input.anim-slider').closest('section'))")
+    deck.go_to(at["h"], at.get("v") or 0, all_fragments=True)  # the player is a fragment
+    player = deck.page.locator(".reveal section.present .animation")
+    slider = player.locator("input.anim-slider")
+    assert int(slider.get_attribute("max")) >= 2  # the player sets it from its frame count
+    player.locator("button[title='First frame']").click()
+    assert int(slider.input_value()) == 0
+    image = player.locator("img")
+    first_picture = image.get_attribute("src")
+    player.locator("button[title='Play']").click()
+    deck.page.wait_for_timeout(400)
+    first = int(slider.input_value())
+    deck.page.wait_for_timeout(400)
+    second = int(slider.input_value())
+    player.locator("button[title='Pause']").click()
+    assert 0 < first < second, f"the animation did not advance: frame {first}, then {second}"
+    assert image.get_attribute("src") != first_picture

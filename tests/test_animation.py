@@ -7,8 +7,9 @@ import re
 import numpy as np
 import pytest
 
-from sinefit.animation import (BUTTON_SYMBOLS, EMBED_LIMIT_MB, animation_html, descent_animation,
-                               frame_steps, offline_player)
+import sinefit.animation as animation_module
+from sinefit.animation import (BUTTON_SYMBOLS, EMBED_LIMIT_MB, StillPicture, animation_html,
+                               descent_animation, frame_steps, offline_player)
 from sinefit.data import load_xy
 from sinefit.descent import Trajectory, gradient_descent
 from sinefit.landscape import landscape
@@ -59,6 +60,38 @@ def test_bad_frames_and_runs_are_refused(animated, problem):
     empty = Trajectory(np.empty((0, 2)), np.empty(0), np.empty((0, 2)), 0.1)
     with pytest.raises(ValueError, match="no steps"):
         descent_animation(problem[0], empty)
+
+
+def test_a_frame_has_the_pixels_of_a_full_draw(problem, monkeypatch):
+    """The still picture plus the moving artists looks exactly like the whole figure drawn anew."""
+    flattened = descent_animation(*problem)
+    monkeypatch.setattr(animation_module, "_flatten_still_parts", lambda figure, moving: None)
+    full = descent_animation(*problem)
+    full.figure.canvas.draw()  # solve the layout as the flattened figure did, then keep it
+    full.figure.set_layout_engine("none")
+    for frame in (0, 5, 12):
+        pixels = []
+        for anim in (flattened, full):
+            anim.draw_frame(frame)
+            anim.figure.canvas.draw()
+            pixels.append(np.asarray(anim.figure.canvas.buffer_rgba()).astype(int))
+        difference = np.abs(pixels[0] - pixels[1])
+        # Blending an antialiased edge onto the pasted picture can round a few values by one.
+        assert difference.max() <= 1 and np.count_nonzero(difference) < 1e-4 * difference.size, frame
+    for anim in (flattened, full):
+        anim.animation.to_jshtml()
+
+
+def test_saving_the_frames_keeps_the_layout(animated):
+    """Saving a frame must not solve the layout again: the still picture was drawn for this one."""
+    positions = [axes.get_position().bounds for axes in animated.figure.axes]
+    animated.animation.to_jshtml()
+    assert [axes.get_position().bounds for axes in animated.figure.axes] == positions
+
+
+def test_the_still_picture_must_be_rgba_bytes():
+    with pytest.raises(ValueError, match="rgba must be"):
+        StillPicture(np.zeros((4, 4, 3), dtype=np.uint8))
 
 
 def test_the_html_embeds_every_frame_and_loads_nothing(problem):

@@ -42,6 +42,17 @@ def test_batch_indices_are_distinct_rows_and_seeded():
     assert not np.array_equal(rows, batch_indices(50, 7, 30, seed=4))
 
 
+@pytest.mark.parametrize("batch_size", [2, 4])  # 2*2 <= 6 draws with redraws, 4*4 > 6 draws random keys
+def test_batch_indices_draw_every_subset_equally_often(batch_size):
+    n_batches = 15_000  # 15 subsets of 6 rows either way: about 1000 each
+    rows = batch_indices(6, batch_size, n_batches, seed=0)
+    assert all(len(set(batch)) == batch_size for batch in rows)
+    subsets, counts = np.unique(np.sort(rows, axis=1), axis=0, return_counts=True)
+    assert len(subsets) == 15
+    expected = n_batches / 15
+    assert np.all(np.abs(counts - expected) < 5 * np.sqrt(expected * 14 / 15))  # 5 binomial sigmas
+
+
 def test_minibatch_grads_are_means_over_their_rows():
     grads = minibatch_grads(X, Y, 3.0, 1.0, batch_size=10, n_batches=4, seed=1)
     rows = batch_indices(len(X), 10, 4, seed=1)

@@ -163,8 +163,9 @@ class Explorer:
             self.image,
         ])
         # The layout is solved once, for the first picture; freezing it keeps every redraw from
-        # solving it again (and the axes from jumping when tick labels change width).
-        self.figure.canvas.draw()
+        # solving it again (and the axes from jumping when tick labels change width).  Solving it
+        # needs no pixels: the first render() below draws them.
+        self.figure.draw_without_rendering()
         self.figure.set_layout_engine("none")
         self._pin_axis_labels()
         self._backgrounds: dict[str, Any] = {}

@@ -60,9 +60,24 @@ def batch_indices(n: int, batch_size: int, n_batches: int, seed: int) -> NDArray
     if not isinstance(n_batches, (int, np.integer)) or n_batches < 1:
         raise ValueError(f"n_batches must be a positive integer, got n_batches={n_batches!r}")
     rng = np.random.default_rng(seed)
-    # One independent shuffle per minibatch; its first batch_size rows are the minibatch.
-    shuffles = rng.permuted(np.tile(np.arange(n), (int(n_batches), 1)), axis=1)
-    return shuffles[:, :batch_size]
+    n_batches = int(n_batches)
+    if batch_size * batch_size <= n:
+        # Small batches rarely repeat a row (probability about b^2 / 2N): draw rows with
+        # replacement and redraw the batches that repeat one.  Kept batches are uniform over the
+        # batches of distinct rows, and this costs O(b) per batch instead of O(N) for a shuffle.
+        rows = rng.integers(n, size=(n_batches, batch_size))
+        while True:
+            ordered = np.sort(rows, axis=1)
+            repeats = np.any(ordered[:, 1:] == ordered[:, :-1], axis=1)
+            if not repeats.any():
+                return rows.astype(np.intp)
+            rows[repeats] = rng.integers(n, size=(int(repeats.sum()), batch_size))
+    # Larger batches: one random key per row, the batch_size smallest keys pick the rows (a
+    # uniformly random subset, as the first batch_size rows of a shuffle are).
+    keys = rng.random((n_batches, n))
+    if batch_size == n:
+        return np.argsort(keys, axis=1)
+    return np.argpartition(keys, batch_size - 1, axis=1)[:, :batch_size]
 
 
 def minibatch_grads(

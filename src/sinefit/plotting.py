@@ -42,13 +42,29 @@ def use_course_style() -> dict[str, Any]:
     In a notebook it also makes the inline backend save figures as they are laid out: the
     constrained layout already fits them, and the default ``bbox_inches="tight"`` would draw every
     figure twice (measured: 0.35 s instead of 0.18 s for the two-panel descent figure).
+    Under the inline backend it also stops pyplot's after-cell redraw of every changed figure:
+    that redraw is for GUI windows, and inline it renders each figure once more into a canvas
+    nobody sees before the backend renders it again for display (a quarter of a notebook's
+    figure time).
     """
     mpl.rcParams.update(COURSE_STYLE)
     if _in_ipython_kernel():
         from matplotlib_inline.backend_inline import set_matplotlib_formats
 
         set_matplotlib_formats("png", bbox_inches=None)
+        _skip_hidden_redraw()
     return dict(COURSE_STYLE)
+
+
+def _skip_hidden_redraw() -> None:
+    """Unhook pyplot's post-cell ``draw_all`` when figures are shown by the inline backend."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    redraw = getattr(plt, "_draw_all_if_interactive", None)
+    inline = "inline" in mpl.get_backend()
+    if shell is not None and inline and redraw in shell.events.callbacks["post_execute"]:
+        shell.events.unregister("post_execute", redraw)
 
 
 def _in_ipython_kernel() -> bool:

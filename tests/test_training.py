@@ -138,3 +138,17 @@ def test_batches_without_a_dataset_need_train_and_one_shot_iterators_are_refused
         fit_minibatch([], (3.0, 1.0), 1, sgd(0.1), train=(X, Y))
     with pytest.raises(ValueError, match="re-iterable"):
         fit_minibatch(iter(loader(10)), (3.0, 1.0), 2, sgd(0.1), train=(X, Y))
+
+
+def test_rows_are_measured_row_by_row_for_a_loss_vmap_cannot_batch():
+    def course_loss_with_item(x, y, omega, t):  # .item() on the parameters cannot be vmapped
+        return course_loss(x, y, omega, t) + 0.0 * omega.detach().item()
+
+    with pytest.raises(RuntimeError):
+        torch.func.vmap(lambda o: course_loss_with_item(torch.from_numpy(X), torch.from_numpy(Y), o, o))(torch.ones(3, dtype=torch.float64))
+    plain = fit_minibatch(loader(16), (3.0, 1.0), 2, sgd(0.1), validation=(X_VAL, Y_VAL))
+    fallback = fit_minibatch(loader(16), (3.0, 1.0), 2, sgd(0.1), loss_fn=course_loss_with_item, validation=(X_VAL, Y_VAL))
+    np.testing.assert_array_equal(fallback.trajectory.params, plain.trajectory.params)
+    np.testing.assert_allclose(fallback.trajectory.loss, plain.trajectory.loss, rtol=1e-14)
+    np.testing.assert_allclose(fallback.trajectory.grad, plain.trajectory.grad, atol=1e-15)
+    np.testing.assert_allclose(fallback.val_loss, plain.val_loss, rtol=1e-14)

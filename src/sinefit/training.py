@@ -134,6 +134,62 @@ def _training_tensors(batches: Batches, train: tuple[ArrayLike, ArrayLike] | Non
     return as_tensors(x.numpy(), y.numpy(), dtype=dtype)
 
 
+def _batch_tensors(x_batch: Any, y_batch: Any, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
+    """A minibatch as two 1-D tensors of ``dtype``; a loader's tensors are used as they are."""
+    if (isinstance(x_batch, torch.Tensor) and isinstance(y_batch, torch.Tensor)
+            and x_batch.dtype == y_batch.dtype == dtype and x_batch.ndim == y_batch.ndim == 1
+            and x_batch.shape == y_batch.shape and len(x_batch) > 0
+            and bool(torch.isfinite(x_batch).all() & torch.isfinite(y_batch).all())):
+        return x_batch, y_batch
+    return as_tensors(x_batch, y_batch, dtype)
+
+
+#: At most this many (row, data point) pairs are evaluated at once by _measure_rows.
+_MEASURE_CHUNK = 1_000_000
+
+
+def _measure_rows(
+    loss_fn: TorchLoss, x: torch.Tensor, y: torch.Tensor, params: NDArray[np.float64], with_grad: bool = False
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """``loss_fn`` on all of (x, y) at every row (omega, t) of ``params``, and its gradient if asked.
+
+    All rows are evaluated in one vectorised call (``torch.func.vmap``, in chunks); a loss function
+    that vmap cannot batch (e.g. one calling ``.item()``) is evaluated row by row instead.  Returns
+    ``(losses (rows,), grads (rows, 2))``; the gradients are NaN unless ``with_grad``.
+    """
+    rows = len(params)
+    losses, grads = np.full(rows, np.nan), np.full((rows, 2), np.nan)
+    if rows == 0:
+        return losses, grads
+    omegas = torch.as_tensor(params[:, 0], dtype=x.dtype)
+    ts = torch.as_tensor(params[:, 1], dtype=x.dtype)
+    if with_grad:
+        def value_and_grad(omega: torch.Tensor, t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            grad, value = torch.func.grad_and_value(loss_fn, argnums=(2, 3))(x, y, omega, t)
+            return value, torch.stack(grad)
+    else:
+        def value_and_grad(omega: torch.Tensor, t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            return loss_fn(x, y, omega, t), torch.full((2,), torch.nan, dtype=x.dtype)
+    chunk = max(1, _MEASURE_CHUNK // len(x))
+    try:
+        batched = torch.func.vmap(value_and_grad)
+        with torch.set_grad_enabled(with_grad):
+            for begin in range(0, rows, chunk):
+                value, grad = batched(omegas[begin:begin + chunk], ts[begin:begin + chunk])
+                losses[begin:begin + chunk] = value.detach().numpy()
+                grads[begin:begin + chunk] = grad.detach().numpy()
+    except RuntimeError:  # vmap cannot batch this loss function: one row at a time
+        for row in range(rows):
+            omega = omegas[row].clone().requires_grad_(with_grad)
+            t = ts[row].clone().requires_grad_(with_grad)
+            with torch.set_grad_enabled(with_grad):
+                loss = loss_fn(x, y, omega, t)
+                if with_grad:
+                    grads[row] = [g.item() for g in torch.autograd.grad(loss, [omega, t])]
+            losses[row] = loss.item()
+    return losses, grads
+
+
 def fit_minibatch(
     batches: Batches,
     start: ArrayLike,
@@ -173,58 +229,61 @@ def fit_minibatch(
     optimizer = make_optimizer([omega, t])
     scheduler = make_scheduler(optimizer) if make_scheduler is not None else None
     initial_lr = float(optimizer.param_groups[0]["lr"])
-    path: list[list[float]] = []
-    losses: list[float] = []
-    grads: list[list[float]] = []
-    val_losses: list[float] = []
+    # The loop records only what the steps themselves produce; the training and validation losses
+    # at every row are measured afterwards, all rows at once (see _measure_rows): measuring them
+    # inside the loop would cost as much as the training itself.
+    path: list[list[float]] = [[omega.item(), t.item()]]
     batch_losses: list[float] = []
     batch_grads: list[list[float]] = []
     sizes: list[int] = []
     lrs: list[float] = []
 
-    def diverged(where: str) -> DivergenceError:
-        lr = lrs[-1] if lrs else initial_lr
-        partial = Trajectory(np.array(path).reshape(-1, 2), np.array(losses), np.array(grads).reshape(-1, 2), initial_lr)
+    def measured(rows: int) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64] | None]:
+        """Training loss and gradient (and validation loss) at the first ``rows`` rows of ``path``.
+
+        Raises DivergenceError at the first row where the training loss or gradient is not finite,
+        with the rows before it, as if it had been measured during the run.
+        """
+        params = np.array(path[:rows]).reshape(-1, 2)
+        losses, grads = _measure_rows(loss_fn, x_train, y_train, params, with_grad=True)
+        finite = np.isfinite(losses) & np.all(np.isfinite(grads), axis=1)
+        if not finite.all():
+            row = int(np.argmin(finite))  # rows are measured after the steps: row k follows step k
+            raise diverged(row, "on the training set", Trajectory(params[:row], losses[:row], grads[:row], initial_lr))
+        val = _measure_rows(loss_fn, x_val, y_val, params)[0] if x_val is not None else None
+        return losses, grads, val
+
+    def diverged(step: int, where: str, partial: Trajectory | None = None) -> DivergenceError:
+        """The error for a non-finite loss at ``step``, with the rows so far (default: all of them)."""
+        if partial is None:
+            losses, grads, _ = measured(len(path))  # raises itself if an earlier row diverged
+            partial = Trajectory(np.array(path), losses, grads, initial_lr)
+        lr = lrs[step - 1] if step > 0 else initial_lr
         return DivergenceError(
-            f"the loss became non-finite {where} at step {len(batch_losses)} with learning rate "
+            f"the loss became non-finite {where} at step {step} with learning rate "
             f"lr={lr:g}: lower the learning rate",
             partial,
         )
 
-    def record() -> None:
-        # Measuring the training and validation loss must not touch the optimizer's gradients.
-        loss = loss_fn(x_train, y_train, omega, t)
-        grad = torch.autograd.grad(loss, [omega, t])
-        values = [loss.item(), grad[0].item(), grad[1].item()]
-        if not np.all(np.isfinite(values)):
-            raise diverged("on the training set")
-        path.append([omega.item(), t.item()])
-        losses.append(values[0])
-        grads.append(values[1:])
-        if x_val is not None:
-            with torch.no_grad():
-                val_losses.append(loss_fn(x_val, y_val, omega, t).item())
-
-    record()
     for epoch in range(epochs):
         steps_this_epoch = 0
         for x_batch, y_batch in batches:
             optimizer.zero_grad()
-            x_b, y_b = as_tensors(x_batch, y_batch, dtype)
+            x_b, y_b = _batch_tensors(x_batch, y_batch, dtype)
             loss = loss_fn(x_b, y_b, omega, t)
             loss.backward()
-            batch_grad = [omega.grad.item(), t.grad.item()]
-            if not (np.isfinite(loss.item()) and np.all(np.isfinite(batch_grad))):
-                raise diverged("on a minibatch")
-            batch_losses.append(loss.item())
-            batch_grads.append(batch_grad)
+            values = [loss.item(), omega.grad.item(), t.grad.item()]
+            if not all(np.isfinite(values)):
+                raise diverged(len(batch_losses), "on a minibatch")
+            batch_losses.append(values[0])
+            batch_grads.append(values[1:])
             sizes.append(len(x_b))
             lrs.append(float(optimizer.param_groups[0]["lr"]))
             optimizer.step()
             if scheduler is not None and schedule_every == "step":
                 scheduler.step()
             steps_this_epoch += 1
-            record()
+            path.append([omega.item(), t.item()])
         if steps_this_epoch != steps_per_epoch:
             raise ValueError(
                 f"epoch {epoch} had {steps_this_epoch} batches but len(batches) is {steps_per_epoch}: "
@@ -233,12 +292,13 @@ def fit_minibatch(
         if scheduler is not None and schedule_every == "epoch":
             scheduler.step()
 
+    losses, grads, val_losses = measured(len(path))
     return MinibatchRun(
-        trajectory=Trajectory(np.array(path), np.array(losses), np.array(grads), initial_lr),
+        trajectory=Trajectory(np.array(path), losses, grads, initial_lr),
         batch_loss=np.array(batch_losses),
         batch_grad=np.array(batch_grads).reshape(-1, 2),
         batch_size=np.array(sizes, dtype=np.int64),
         lr=np.array(lrs),
         steps_per_epoch=steps_per_epoch,
-        val_loss=np.array(val_losses) if x_val is not None else None,
+        val_loss=val_losses,
     )

@@ -411,15 +411,6 @@ def test_saving_unchanged_notebook_is_byte_identical(lab: LabServer, notebook: P
     assert_unchanged(notebook, before)
 
 
-def test_server_stops_and_leaves_no_process_behind(lab: LabServer) -> None:
-    lab.remember_descendants()
-    leftovers = lab.stop()
-    assert lab.process.returncode is not None
-    assert not leftovers, leftovers
-    assert not [p for p in lab.descendants.values() if p.is_running()]
-
-
-
 # The explorer as notebooks 01 and 04 show it (a coarser landscape: the check is the widget).
 EXPLORER_CELL = """\
 from sinefit.explorer import Explorer
@@ -469,3 +460,12 @@ def test_the_explorer_renders_as_a_live_widget(lab, browser) -> None:
             close_in_lab(lab, context)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+# Last: it stops the module's server.
+def test_server_stops_and_leaves_no_process_behind(lab: LabServer) -> None:
+    lab.remember_descendants()
+    leftovers = lab.stop()
+    assert lab.process.returncode is not None
+    assert not leftovers, leftovers
+    assert not [p for p in lab.descendants.values() if p.is_running()]

@@ -87,6 +87,16 @@ class MystNotebook(IPyNbFile):
 
     def setup(self):
         super().setup()
+        client = self.kernel.kc
+
+        # nbval executes with store_history=False, where a trailing `;` no longer hides a cell's
+        # value (and `<matplotlib.legend.Legend at 0x...>` would reach the slide decks built
+        # from these runs).  Execute as JupyterLab and nbclient do.
+        def execute_like_a_notebook(cell_input, allow_stdin=None):
+            return client.execute(cell_input, store_history=True, allow_stdin=allow_stdin,
+                                  stop_on_error=False)
+
+        self.kernel.execute_cell_input = execute_like_a_notebook
         msg_id = self.kernel.execute_cell_input(KERNEL_PRELUDE, allow_stdin=False)
         self.kernel.await_reply(msg_id, timeout=60)
 

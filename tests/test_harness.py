@@ -5,6 +5,7 @@ import shutil
 import textwrap
 from pathlib import Path
 
+import nbformat
 import pytest
 
 pytest_plugins = ["pytester"]
@@ -34,6 +35,14 @@ def test_a_clean_notebook_passes_and_is_saved_executed(pytester):
     result = run_notebook(pytester, "x = 1 + 1", "print(x)")
     result.assert_outcomes(passed=2)
     assert (pytester.path / "_build" / "executed" / "demo.ipynb").is_file()
+
+
+def test_a_trailing_semicolon_hides_the_value_as_in_jupyterlab(pytester):
+    result = run_notebook(pytester, "1 + 1;", "2 + 2")
+    result.assert_outcomes(passed=2)
+    executed = nbformat.read(pytester.path / "_build" / "executed" / "demo.ipynb", as_version=4)
+    first, second = (cell.outputs for cell in executed.cells if cell.cell_type == "code")
+    assert first == [] and second[0].data["text/plain"] == "4"
 
 
 def test_a_warning_fails_the_cell(pytester):

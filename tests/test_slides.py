@@ -365,6 +365,28 @@ def test_every_slide_fits_on_the_screen(stem, opened):
     assert not too_tall, "slides cut off at the bottom: " + "; ".join(too_tall)
 
 
+@pytest.mark.parametrize("stem", STEMS)
+def test_no_code_or_output_runs_off_the_right_edge(stem, opened):
+    """Code and printed output wrap inside the slide: no block is wider than the room it has."""
+    too_wide = opened(stem).reveal("""(() => {
+        Reveal.configure({transition: 'none'});
+        const wide = [];
+        for (const slide of Reveal.getSlides()) {
+            const at = Reveal.getIndices(slide);
+            Reveal.slide(at.h, at.v || 0, 10000);
+            for (const block of slide.querySelectorAll('pre')) {
+                if (block.scrollWidth > block.clientWidth + 1) {
+                    wide.push(`slide ${at.h + 1}.${(at.v || 0) + 1}: ` +
+                              `"${block.textContent.trim().slice(0, 40)}..."`);
+                }
+            }
+        }
+        Reveal.slide(0, 0);
+        return wide;
+    })()""")
+    assert not too_wide, "blocks cut off at the right: " + "; ".join(too_wide)
+
+
 def first_slide_with(deck: OpenDeck, *selectors: str) -> tuple[int, int] | None:
     """Indices (h, v) of the first slide showing an element matching the first selector that
     matches anything (outside the speaker notes), or None."""

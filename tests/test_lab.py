@@ -27,6 +27,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -377,17 +378,25 @@ def test_browser_opens_markdown_as_notebook(lab: LabServer, browser: Any,
         close_in_lab(lab, context)
 
 
-def test_kernel_imports_sinefit_and_shows_figures_inline(lab: LabServer, browser: Any) -> None:
-    # A throwaway notebook under _build/ (ignored by git), written through the contents API.
+@contextmanager
+def scratch_notebook(lab: LabServer, name: str, cell_source: str) -> Iterator[str]:
+    """A one-cell notebook under _build/ (ignored by git), written through the contents API with
+    the course's header; yields its path relative to the server root and removes it afterwards."""
     folder = Path(tempfile.mkdtemp(prefix="lab-check-", dir=ROOT / "_build"))
-    relative = (folder / "inline_figure.md").relative_to(ROOT).as_posix()
+    relative = (folder / name).relative_to(ROOT).as_posix()
     try:
-        notebook = jupytext.reads(f"```{{code-cell}} ipython3\n{INLINE_FIGURE_CELL}```\n",
-                                  fmt="md:myst")
+        notebook = jupytext.reads(f"```{{code-cell}} ipython3\n{cell_source}```\n", fmt="md:myst")
         # The course's header (jupytext saves the kernelspec only for notebooks that have one).
         notebook.metadata = jupytext.read(NOTEBOOKS[0], fmt="md:myst").metadata
         lab.json("/api/contents/" + quote(relative), "PUT",
                  {"type": "notebook", "format": "json", "content": notebook})
+        yield relative
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_kernel_imports_sinefit_and_shows_figures_inline(lab: LabServer, browser: Any) -> None:
+    with scratch_notebook(lab, "inline_figure.md", INLINE_FIGURE_CELL) as relative:
         context, page = open_in_lab(lab, browser, relative)
         try:
             cell = run_first_code_cell(lab, page, relative)
@@ -397,8 +406,6 @@ def test_kernel_imports_sinefit_and_shows_figures_inline(lab: LabServer, browser
             assert cell.locator("[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
         finally:
             close_in_lab(lab, context)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[nb.name for nb in NOTEBOOKS])
@@ -423,14 +430,7 @@ explorer
 
 
 def test_the_explorer_renders_as_a_live_widget(lab, browser) -> None:
-    folder = Path(tempfile.mkdtemp(prefix="lab-explorer-", dir=ROOT / "_build"))
-    relative = (folder / "explorer.md").relative_to(ROOT).as_posix()
-    try:
-        notebook = jupytext.reads(f"```{{code-cell}} ipython3\n{EXPLORER_CELL}```\n", fmt="md:myst")
-        # The course's header (jupytext saves the kernelspec only for notebooks that have one).
-        notebook.metadata = jupytext.read(NOTEBOOKS[0], fmt="md:myst").metadata
-        lab.json("/api/contents/" + quote(relative), "PUT",
-                 {"type": "notebook", "format": "json", "content": notebook})
+    with scratch_notebook(lab, "explorer.md", EXPLORER_CELL) as relative:
         context, page = open_in_lab(lab, browser, relative)
         try:
             cell = run_first_code_cell(lab, page, relative)
@@ -458,8 +458,6 @@ def test_the_explorer_renders_as_a_live_widget(lab, browser) -> None:
             assert output.locator(".widget-html").inner_text() != status_before
         finally:
             close_in_lab(lab, context)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 # Last: it stops the module's server.

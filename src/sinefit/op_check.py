@@ -78,10 +78,17 @@ def _torch_reference(
     return out.detach().numpy(), grad.numpy()
 
 
-def _worst(got: NDArray[np.float64], expected: NDArray[np.float64]) -> tuple[int, float]:
+def _disagreement(what: str, got: NDArray[np.float64], expected: NDArray[np.float64],
+                  data: NDArray[np.float64], rtol: float, atol: float,
+                  upstream: NDArray[np.float64] | None = None) -> str | None:
+    """None if ``got`` matches ``expected``; else where the worst mismatch is, in words."""
+    if np.allclose(got, expected, rtol=rtol, atol=atol):
+        return None
     error = np.abs(got - expected)
-    index = int(np.argmax(error)) if error.size else 0
-    return index, float(error.reshape(-1)[index])
+    i = int(np.argmax(error)) if error.size else 0
+    seen_with = "" if upstream is None else f" with upstream gradient {upstream.flat[i]:.4g}"
+    return (f"the {what} for input shape {data.shape}: at x={data.flat[i]:.4g}{seen_with} got "
+            f"{got.flat[i]:.6g}, expected {expected.flat[i]:.6g} (error {error.flat[i]:.2g})")
 
 
 def check_unary_op(
@@ -128,11 +135,10 @@ def check_unary_op(
         value = np.asarray(node.data, dtype=float)
         if value.shape != shape:
             return OpCheck(False, f"{op_name} changed the shape: input {shape}, output {value.shape}")
-        if not np.allclose(value, expected_value, rtol=rtol, atol=atol):
-            i, error = _worst(value, expected_value)
-            return OpCheck(False, f"the value of {op_name} differs from {torch_name} for input shape {shape}: "
-                                  f"at x={data.flat[i]:.4g} got {value.flat[i]:.6g}, expected "
-                                  f"{expected_value.flat[i]:.6g} (error {error:.2g})")
+        wrong = _disagreement(f"value of {op_name} differs from {torch_name}", value, expected_value,
+                              data, rtol, atol)
+        if wrong:
+            return OpCheck(False, wrong)
         if not np.array_equal(np.asarray(leaf.data), data):
             return OpCheck(False, f"{op_name} modified its input's data: an operation must make a new node")
         node.backward(upstream)
@@ -140,11 +146,10 @@ def check_unary_op(
         if grad is None or grad.shape != shape:
             got = "None" if grad is None else f"shape {grad.shape}"
             return OpCheck(False, f"after backward the input's gradient should have shape {shape}, got {got}")
-        if not np.allclose(grad, expected_grad, rtol=rtol, atol=atol):
-            i, error = _worst(grad, expected_grad)
-            return OpCheck(False, f"the gradient of {op_name} differs from {torch_name} for input shape {shape}: "
-                                  f"at x={data.flat[i]:.4g} with upstream gradient {upstream.flat[i]:.4g} got "
-                                  f"{grad.flat[i]:.6g}, expected {expected_grad.flat[i]:.6g} (error {error:.2g})")
+        wrong = _disagreement(f"gradient of {op_name} differs from {torch_name}", grad, expected_grad,
+                              data, rtol, atol, upstream)
+        if wrong:
+            return OpCheck(False, wrong)
     shape_list = ", ".join(str(shape) for shape in checked)
     return OpCheck(True, f"{op_name} matches {torch_name}: values and gradients agree on random inputs "
                          f"of shapes {shape_list} (rtol={rtol:g}, atol={atol:g})")

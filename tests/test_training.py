@@ -152,3 +152,25 @@ def test_rows_are_measured_row_by_row_for_a_loss_vmap_cannot_batch():
     np.testing.assert_allclose(fallback.trajectory.loss, plain.trajectory.loss, rtol=1e-14)
     np.testing.assert_allclose(fallback.trajectory.grad, plain.trajectory.grad, atol=1e-15)
     np.testing.assert_allclose(fallback.val_loss, plain.val_loss, rtol=1e-14)
+
+
+def test_row_gradients_are_each_rows_own_and_zero_for_an_unused_parameter():
+    def ignores_t(x, y, omega, t):  # depends on omega only
+        return 0.5 * torch.mean((torch.sin(omega * x) - y) ** 2)
+
+    run = fit_minibatch(loader(16), (3.0, 1.0), 2, sgd(0.1), loss_fn=ignores_t)
+    omegas = run.trajectory.params[:, 0]
+    expected = [mse_grad(X, Y, omega, 0.0)[0] for omega in omegas]  # the course loss with t = 0
+    np.testing.assert_allclose(run.trajectory.grad[:, 0], expected, rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(run.trajectory.grad[:, 1], 0.0)
+
+
+
+def test_fit_torch_records_a_zero_gradient_for_a_parameter_the_loss_does_not_use():
+    def ignores_t(x, y, omega, t):
+        return 0.5 * torch.mean((torch.sin(omega * x) - y) ** 2)
+
+    run = fit_torch(X, Y, (3.0, 1.0), 5, sgd(0.1), loss_fn=ignores_t)
+    np.testing.assert_array_equal(run.grad[:, 1], 0.0)
+    np.testing.assert_array_equal(run.params[:, 1], 1.0)  # t never moves
+    np.testing.assert_allclose(run.grad[:, 0], [mse_grad(X, Y, omega, 0.0)[0] for omega in run.params[:, 0]], rtol=1e-12)

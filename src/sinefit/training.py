@@ -45,6 +45,11 @@ def as_tensors(x: ArrayLike, y: ArrayLike, dtype: torch.dtype = torch.float64) -
     return torch.as_tensor(x_arr, dtype=dtype), torch.as_tensor(y_arr, dtype=dtype)
 
 
+def _grad_values(*params: torch.Tensor) -> list[float]:
+    """Each parameter's ``.grad`` as a float; 0.0 for one the loss did not use (its ``.grad`` is None)."""
+    return [0.0 if param.grad is None else param.grad.item() for param in params]
+
+
 def fit_torch(
     x: ArrayLike,
     y: ArrayLike,
@@ -75,7 +80,7 @@ def fit_torch(
         optimizer.zero_grad()
         loss = loss_fn(x_t, y_t, omega, t)
         loss.backward()
-        grad = [omega.grad.item(), t.grad.item()]
+        grad = _grad_values(omega, t)
         if not (np.isfinite(loss.item()) and np.all(np.isfinite(grad))):
             partial = Trajectory(np.array(path).reshape(-1, 2), np.array(losses), np.array(grads).reshape(-1, 2), lr)
             raise DivergenceError(
@@ -163,21 +168,20 @@ def _measure_rows(
         return losses, grads
     omegas = torch.as_tensor(params[:, 0], dtype=x.dtype)
     ts = torch.as_tensor(params[:, 1], dtype=x.dtype)
-    if with_grad:
-        def value_and_grad(omega: torch.Tensor, t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-            grad, value = torch.func.grad_and_value(loss_fn, argnums=(2, 3))(x, y, omega, t)
-            return value, torch.stack(grad)
-    else:
-        def value_and_grad(omega: torch.Tensor, t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-            return loss_fn(x, y, omega, t), torch.full((2,), torch.nan, dtype=x.dtype)
     chunk = max(1, _MEASURE_CHUNK // len(x))
     try:
-        batched = torch.func.vmap(value_and_grad)
+        batched = torch.func.vmap(lambda omega, t: loss_fn(x, y, omega, t))
         with torch.set_grad_enabled(with_grad):
             for begin in range(0, rows, chunk):
-                value, grad = batched(omegas[begin:begin + chunk], ts[begin:begin + chunk])
+                omega = omegas[begin:begin + chunk].clone().requires_grad_(with_grad)
+                t = ts[begin:begin + chunk].clone().requires_grad_(with_grad)
+                value = batched(omega, t)
                 losses[begin:begin + chunk] = value.detach().numpy()
-                grads[begin:begin + chunk] = grad.detach().numpy()
+                if with_grad:
+                    # vmap keeps the rows apart, so the gradient of their sum holds each row's own
+                    # gradient: one backward pass, bit for bit what torch.func.grad gives per row.
+                    grad_omega, grad_t = torch.autograd.grad(value.sum(), (omega, t), materialize_grads=True)
+                    grads[begin:begin + chunk] = torch.stack([grad_omega, grad_t], dim=1).numpy()
     except RuntimeError:  # vmap cannot batch this loss function: one row at a time
         for row in range(rows):
             omega = omegas[row].clone().requires_grad_(with_grad)
@@ -185,7 +189,7 @@ def _measure_rows(
             with torch.set_grad_enabled(with_grad):
                 loss = loss_fn(x, y, omega, t)
                 if with_grad:
-                    grads[row] = [g.item() for g in torch.autograd.grad(loss, [omega, t])]
+                    grads[row] = [g.item() for g in torch.autograd.grad(loss, [omega, t], materialize_grads=True)]
             losses[row] = loss.item()
     return losses, grads
 
@@ -272,7 +276,7 @@ def fit_minibatch(
             x_b, y_b = _batch_tensors(x_batch, y_batch, dtype)
             loss = loss_fn(x_b, y_b, omega, t)
             loss.backward()
-            values = [loss.item(), omega.grad.item(), t.grad.item()]
+            values = [loss.item(), *_grad_values(omega, t)]
             if not all(np.isfinite(values)):
                 raise diverged(len(batch_losses), "on a minibatch")
             batch_losses.append(values[0])

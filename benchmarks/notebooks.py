@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import ast
+import importlib.util
 import subprocess
 import sys
 import time
@@ -28,9 +29,18 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
-sys.path.insert(0, str(ROOT))
 
-from conftest import KERNEL_PRELUDE  # noqa: E402  (the prelude nbval runs, defined once)
+
+def _course_conftest():
+    """The repository's top-level conftest.py, loaded by path: under pytest the name ``conftest``
+    may already be taken by tests/conftest.py."""
+    spec = importlib.util.spec_from_file_location("course_conftest", ROOT / "conftest.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+KERNEL_PRELUDE = _course_conftest().KERNEL_PRELUDE  # the prelude nbval runs, defined once
 
 
 def import_statements(nb: nbformat.NotebookNode) -> list[str]:

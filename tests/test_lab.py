@@ -395,17 +395,24 @@ def scratch_notebook(lab: LabServer, name: str, cell_source: str) -> Iterator[st
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def test_kernel_imports_sinefit_and_shows_figures_inline(lab: LabServer, browser: Any) -> None:
-    with scratch_notebook(lab, "inline_figure.md", INLINE_FIGURE_CELL) as relative:
+@contextmanager
+def scratch_cell_run(lab: LabServer, browser: Any, name: str, cell_source: str) -> Iterator[tuple[Any, Any]]:
+    """Open a scratch notebook holding ``cell_source`` in the browser, run its cell with
+    Shift+Enter and yield ``(page, cell)``; the tab and the notebook are closed afterwards."""
+    with scratch_notebook(lab, name, cell_source) as relative:
         context, page = open_in_lab(lab, browser, relative)
         try:
-            cell = run_first_code_cell(lab, page, relative)
-            image = cell.locator(".jp-OutputArea-output[data-mime-type='image/png'] img")
-            image.wait_for(timeout=UI_TIMEOUT_MS)
-            assert image.evaluate("img => img.naturalWidth") > 100
-            assert cell.locator("[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
+            yield page, run_first_code_cell(lab, page, relative)
         finally:
             close_in_lab(lab, context)
+
+
+def test_kernel_imports_sinefit_and_shows_figures_inline(lab: LabServer, browser: Any) -> None:
+    with scratch_cell_run(lab, browser, "inline_figure.md", INLINE_FIGURE_CELL) as (page, cell):
+        image = cell.locator(".jp-OutputArea-output[data-mime-type='image/png'] img")
+        image.wait_for(timeout=UI_TIMEOUT_MS)
+        assert image.evaluate("img => img.naturalWidth") > 100
+        assert cell.locator("[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[nb.name for nb in NOTEBOOKS])
@@ -430,34 +437,29 @@ explorer
 
 
 def test_the_explorer_renders_as_a_live_widget(lab, browser) -> None:
-    with scratch_notebook(lab, "explorer.md", EXPLORER_CELL) as relative:
-        context, page = open_in_lab(lab, browser, relative)
-        try:
-            cell = run_first_code_cell(lab, page, relative)
-            # The widget manager rendered the explorer (its output has no static picture).
-            output = cell.locator(".jp-OutputArea-output:has(.widget-vbox)")
-            output.wait_for(timeout=UI_TIMEOUT_MS)
-            # Four sliders and the picture, rendered by the widget manager, not the static PNG.
-            assert output.locator(".widget-slider").count() == 4
-            assert "learning rate" in output.inner_text()
-            picture = output.locator(".widget-vbox img")
-            picture.wait_for(timeout=UI_TIMEOUT_MS)
-            page.wait_for_function("img => img.complete && img.naturalWidth > 500",
-                                   arg=picture.element_handle(), timeout=UI_TIMEOUT_MS)
-            assert cell.locator("[data-mime-type='image/png']").count() == 0
-            assert cell.locator("[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
-            # Live: a key press on the learning-rate slider reruns the descent and redraws.
-            before = picture.get_attribute("src")
-            status_before = output.locator(".widget-html").inner_text()
-            handle = output.locator(".widget-slider").first.locator(".noUi-handle")
-            handle.focus()
-            page.keyboard.press("ArrowRight")
-            page.wait_for_function(
-                "([img, old]) => img.getAttribute('src') !== old",
-                arg=[picture.element_handle(), before], timeout=UI_TIMEOUT_MS)
-            assert output.locator(".widget-html").inner_text() != status_before
-        finally:
-            close_in_lab(lab, context)
+    with scratch_cell_run(lab, browser, "explorer.md", EXPLORER_CELL) as (page, cell):
+        # The widget manager rendered the explorer (its output has no static picture).
+        output = cell.locator(".jp-OutputArea-output:has(.widget-vbox)")
+        output.wait_for(timeout=UI_TIMEOUT_MS)
+        # Four sliders and the picture, rendered by the widget manager, not the static PNG.
+        assert output.locator(".widget-slider").count() == 4
+        assert "learning rate" in output.inner_text()
+        picture = output.locator(".widget-vbox img")
+        picture.wait_for(timeout=UI_TIMEOUT_MS)
+        page.wait_for_function("img => img.complete && img.naturalWidth > 500",
+                               arg=picture.element_handle(), timeout=UI_TIMEOUT_MS)
+        assert cell.locator("[data-mime-type='image/png']").count() == 0
+        assert cell.locator("[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
+        # Live: a key press on the learning-rate slider reruns the descent and redraws.
+        before = picture.get_attribute("src")
+        status_before = output.locator(".widget-html").inner_text()
+        handle = output.locator(".widget-slider").first.locator(".noUi-handle")
+        handle.focus()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(
+            "([img, old]) => img.getAttribute('src') !== old",
+            arg=[picture.element_handle(), before], timeout=UI_TIMEOUT_MS)
+        assert output.locator(".widget-html").inner_text() != status_before
 
 
 # Last: it stops the module's server.

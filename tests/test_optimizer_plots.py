@@ -4,7 +4,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
@@ -17,12 +16,6 @@ X, Y = load_xy(rows=50)
 LAND = landscape(X, Y, 60, 40)
 SLOW = gradient_descent(X, Y, (3.0, 1.0), 0.05, 10)
 FAST = gradient_descent(X, Y, (3.0, 1.0), 0.2, 10)
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 def test_trajectories_are_drawn_in_distinct_colours_with_a_legend():

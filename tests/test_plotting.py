@@ -4,7 +4,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
@@ -24,12 +23,6 @@ from sinefit.plotting import (  # noqa: E402
 X, Y = load_xy(rows=50)
 LAND = landscape(X, Y, 60, 40)
 RUN = gradient_descent(X, Y, (3.0, 1.0), 0.1, 50)
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 def test_landscape_has_contours_colorbar_and_true_marker():

@@ -162,7 +162,7 @@ def test_without_widget_state_the_slides_show_the_still(explorer):
     """nbconvert (and so the slide decks) renders the PNG when no widget state is saved."""
     import nbformat
 
-    from sinefit.slides import exporter
+    from course_editions.slides import exporter
 
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("Explorer()", metadata={"slideshow": {"slide_type": "slide"}})

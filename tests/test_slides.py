@@ -1,6 +1,6 @@
 """The slide decks work offline: each one is opened in headless Chromium with the network cut off.
 
-The module builds every deck once (``sinefit.slides.build``; a notebook that nbval executed
+The module builds every deck once (``course_editions.slides.build``; a notebook that nbval executed
 earlier in the same pytest run is reused instead of executed again), launches one browser, opens
 each deck once and aborts and records every request that does not stay inside the deck folder.
 It then checks, deck by deck, what a lecturer relies on in a lecture hall without internet:
@@ -31,7 +31,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
-from sinefit import slides
+from course_editions import slides
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS_DIR = Path(os.environ.get("SINEFIT_SLIDE_NOTEBOOKS", ROOT / "notebooks")).resolve()

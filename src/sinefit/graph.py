@@ -135,6 +135,11 @@ def svg_labels(svg_text: str) -> list[str]:
 CALL_GRAPH_SVG = "figures/call_graph.svg"
 
 
+def read_call_graph() -> str:
+    """The SVG text of ``figures/call_graph.svg``, found from the package (any working directory)."""
+    return (repo_root() / CALL_GRAPH_SVG).read_text(encoding="utf-8")
+
+
 def write_call_graph(path: Path | None = None) -> Path:
     """Render :func:`course_loss_graph` to SVG (default ``figures/call_graph.svg``)."""
     target = Path(path) if path is not None else repo_root() / CALL_GRAPH_SVG

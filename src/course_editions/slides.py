@@ -1,6 +1,6 @@
 """Offline reveal.js slide decks of the course notebooks.
 
-``python -m sinefit.slides`` (or ``make slides``) executes every ``notebooks/*.md`` in its own
+``python -m course_editions.slides`` (or ``make slides``) executes every ``notebooks/*.md`` in its own
 folder, converts it with nbconvert's ``SlidesExporter`` and writes
 ``_build/slides/<notebook>.slides.html`` plus ``_build/slides/index.html``, which lists the decks
 in course order.  Nothing in a deck loads from the internet: reveal.js 4, MathJax 2, require.js
@@ -278,7 +278,7 @@ def build(
 def main(argv: Sequence[str] | None = None) -> None:
     """Command line: build the decks of every notebook in a folder."""
     root = repo_root()
-    parser = argparse.ArgumentParser(prog="python -m sinefit.slides", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m course_editions.slides", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--notebooks", type=Path, default=root / "notebooks",
                         help="folder of MyST notebooks (default: notebooks/)")

@@ -5,16 +5,23 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The pins `make setup` installs (CI's oldest-versions job: CONSTRAINTS=constraints-oldest.txt).
+CONSTRAINTS ?= constraints.txt
+# `make setup TORCH_CPU=1` (on a fresh clone, or after `make clean`): pip also looks in PyTorch's CPU
+# wheel index and takes torch's CPU build (~200 MB) instead of PyPI's Linux CUDA build (~3 GB with
+# its nvidia-* packages).  macOS and Windows wheels on PyPI are CPU builds already.
+TORCH_CPU ?=
+TORCH_INDEX := $(if $(filter 1 yes true,$(TORCH_CPU)),--extra-index-url https://download.pytorch.org/whl/cpu)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test lab slides data figures bench expected-outputs clean
+.PHONY: help setup test lab slides student data figures bench expected-outputs clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-18s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --constraint constraints.txt --editable ".[dev]"
+	$(PY) -m pip install --quiet --constraint $(CONSTRAINTS) $(TORCH_INDEX) --editable ".[dev]"
 	touch $(STAMP)
 
 # This .venv's JupyterLab (only it: the user's own settings are untouched) opens notebooks/*.md as
@@ -58,7 +65,12 @@ expected-outputs: setup ## re-record the checked notebook outputs (review the di
 	$(PY) -m pytest notebooks --record-outputs
 
 slides: setup $(NODE_STAMP) ## execute every notebook and build the offline slide decks in _build/slides/
-	$(PY) -m sinefit.slides
+	$(PY) -m course_editions.slides
+
+# The course folder handed to students: .ipynb without outputs, solutions or speaker notes, the
+# sinefit package, data/, figures/ and what `make setup` needs there (docs/authoring.md, cell roles).
+student: setup ## build the student edition: _build/student/ and _build/student.zip
+	$(PY) -m course_editions.student
 
 clean: ## remove generated files (.venv, node_modules, _build, caches)
 	rm -rf $(VENV) node_modules _build .pytest_cache

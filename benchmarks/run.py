@@ -6,6 +6,7 @@ Every figure is measured in this run on this machine; each speedup's baseline is
 from __future__ import annotations
 
 import json
+import os
 import platform
 import sys
 import time
@@ -14,6 +15,7 @@ from pathlib import Path
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 
+import browser  # noqa: E402
 import interactive  # noqa: E402
 import landscape  # noqa: E402
 import notebooks  # noqa: E402
@@ -25,17 +27,20 @@ BARS = {
     "landscape_speedup_n50": (">= 50x", lambda v: v >= 50),
     "landscape_speedup_n1000": (">= 200x", lambda v: v >= 200),
     "widget_latency_ms_median": ("< 50 ms", lambda v: v < 50),
+    "explorer_drag_updates_per_s": (">= 10 pictures/s", lambda v: v >= 10),
+    "explorer_browser_latency_ms_p95": ("< 150 ms", lambda v: v < 150),
     "course_exec_over_floor": ("<= 2.0", lambda v: v <= 2.0),
     "slides_build_s": ("`make slides` succeeds", lambda v: v > 0),
 }
-SUITES = {"landscape": landscape.run, "interactive": interactive.run, "notebooks": notebooks.run}
+SUITES = {"landscape": landscape.run, "interactive": interactive.run, "browser": browser.run,
+          "notebooks": notebooks.run}
 
 
-def machine() -> dict[str, str | int]:
-    import os
-
+def machine() -> dict[str, object]:
     return {"python": platform.python_version(), "platform": platform.platform(),
-            "processor": platform.machine(), "cores": os.cpu_count() or 0}
+            "processor": platform.machine(), "cores": os.cpu_count() or 0,
+            # Other processes slow every figure down: the 1/5/15-minute load averages at the end.
+            "load_average": [round(load, 2) for load in os.getloadavg()]}
 
 
 def main(argv: list[str]) -> int:
@@ -51,7 +56,7 @@ def main(argv: list[str]) -> int:
         results = json.loads(RESULTS.read_text())
     for name, run in ((name, SUITES[name]) for name in chosen):
         start = time.perf_counter()
-        print(f"running {name} ...", flush=True)
+        print(f"running {name} ... (load average {os.getloadavg()[0]:.2f})", flush=True)
         results.update(run())
         print(f"  {time.perf_counter() - start:.1f} s", flush=True)
     results["machine"] = machine()

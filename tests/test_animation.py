@@ -110,3 +110,17 @@ def test_the_player_is_stripped_of_its_cdn_icons():
     jshtml = ('<link rel="stylesheet"\nhref="https://maxcdn.bootstrapcdn.com/font-awesome/4.4.0/css/'
               'font-awesome.min.css">\n<button><i class="fa fa-play"></i></button>')
     assert offline_player(jshtml) == "\n<button>\u25b6</button>"
+
+
+def test_the_default_animation_reads_on_a_slide_and_its_buttons_can_be_hit(problem):
+    import inspect
+
+    from sinefit.animation import PLAYER_STYLE
+    from sinefit.plotting import MIN_SLIDE_LABEL_PX, slide_label_px
+
+    defaults = inspect.signature(descent_animation).parameters
+    assert slide_label_px(defaults["figsize"].default, defaults["dpi"].default) >= MIN_SLIDE_LABEL_PX
+    button_rule = re.search(r"button \{([^}]*)\}", PLAYER_STYLE)[1]
+    sizes = [int(px) for px in re.findall(r"min-(?:width|height): (\d+)px", button_rule)]
+    assert len(sizes) == 2 and min(sizes) >= 40
+    assert animation_html(*problem, max_frames=3).startswith(PLAYER_STYLE)

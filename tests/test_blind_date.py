@@ -8,6 +8,7 @@ import pytest
 from sinefit.blind_date import TOLERANCE, _best_fit, best_loss, check_answer
 from sinefit.data import DATASETS, load_xy
 from sinefit.descent import gradient_descent
+from sinefit.feedback import Feedback
 from sinefit.landscape import landscape
 from sinefit.model import mse, mse_grad
 
@@ -85,14 +86,15 @@ def _parameter_spellings(omega: float, t: float) -> set[str]:
 
 def test_messages_never_contain_the_hidden_parameters(best_params):
     secrets = _parameter_spellings(HIDDEN.omega, HIDDEN.t) | _parameter_spellings(*best_params)
-    answers = [tuple(best_params), (HIDDEN.omega, HIDDEN.t), (0.02, -0.07), (4.05, 2.0), (3.0, 1.0)]
+    answers = [tuple(best_params), (HIDDEN.omega, HIDDEN.t), (0.02, -0.07), (4.05, 2.0), (3.0, 1.0),
+               (..., ...), (np.nan, 1.0), (1e308, 1.0)]
     for answer in answers:
         result = check_answer(*answer)
-        for text in (result.message, str(result), repr(result)):
+        for text in (result.message, result.hint, str(result), repr(result), result._repr_html_()):
             leaked = sorted(s for s in secrets if s in text)
             assert not leaked, f"{text!r} reveals {leaked}"
     # The result keeps losses only.
-    assert set(vars(result)) == {"passed", "loss", "best_loss", "tolerance", "name"}
+    assert set(vars(result)) == {"status", "message", "hint", "loss", "best_loss", "tolerance", "name"}
 
 
 def test_course_data_can_be_checked_too():
@@ -101,19 +103,61 @@ def test_course_data_can_be_checked_too():
     assert result.name == "sgd_data" and "sgd_data" in result.message
 
 
+def test_the_result_is_a_feedback_sentence_not_a_repr():
+    result = check_answer(2.0, 0.5)  # typed alone in a cell, this is what the student sees
+    assert isinstance(result, Feedback) and result.status == "incorrect"
+    for text in (repr(result), str(result)):
+        assert text.startswith("Not yet:") and "BlindDateResult" not in text and "Hint:" in text
+    assert "Not yet:" in result._repr_html_()
+    right = check_answer(HIDDEN.omega, HIDDEN.t)
+    assert right.status == "correct" and repr(right).startswith("Correct!")
+
+
+@pytest.mark.parametrize("answer", [(), (...,), (..., ...), (..., 1.0), (1.0, ...), (None, None)])
+def test_an_untouched_starter_is_not_attempted(answer):
+    result = check_answer(*answer)
+    assert result.status == "not attempted" and not result.passed
+    assert repr(result).startswith("Not attempted yet:") and "`...`" in result.text
+    assert np.isnan(result.ratio)
+
+
+def test_a_run_s_final_parameters_in_one_argument_are_understood():
+    x, y = load_xy("sgd_data_hidden")
+    run = gradient_descent(x, y, (HIDDEN.omega + 0.2, HIDDEN.t), lr=0.2, steps=300)
+    assert check_answer(run.final).passed
+    assert check_answer(*run.final).passed
+
+
+@pytest.mark.parametrize(
+    ("answer", "phrase"),
+    [
+        ((np.nan, 1.0), "omega is nan, not a finite number"),
+        ((1.0, np.inf), "t is inf, not a finite number"),
+        ((1e308, 1.0), "not a finite number"),  # finite, but omega * x overflows
+        (([1.0, 2.0], 1.0), "omega should be one number, got 2"),
+        (("four", 1.0), "omega should be a number, got the text 'four'"),
+        (({"omega": 4}, 1.0), "omega should be a number, got a dict"),
+        ((2.0,), "needs two numbers"),
+        (([1.0, 2.0, 3.0],), "needs two numbers"),
+    ],
+)
+def test_a_malformed_or_non_finite_answer_gets_a_not_yet_sentence(answer, phrase):
+    result = check_answer(*answer)
+    assert result.status == "incorrect" and not result.passed
+    assert result.text.startswith("Not yet:") and phrase in result.text, result.text
+    assert "nan%" not in result.text and "inf%" not in result.text and "Hint:" in result.text
+
+
 @pytest.mark.parametrize(
     ("kwargs", "argument"),
     [
-        ({"omega": np.nan, "t": 1.0}, "omega"),
-        ({"omega": 1.0, "t": np.inf}, "t"),
-        ({"omega": [1.0, 2.0], "t": 1.0}, "omega"),
-        ({"omega": "four", "t": 1.0}, "omega"),
-        ({"omega": 1.0, "t": None}, "t"),
         ({"omega": 1.0, "t": 1.0, "tolerance": 0.0}, "tolerance"),
         ({"omega": 1.0, "t": 1.0, "tolerance": -0.05}, "tolerance"),
+        ({"omega": 1.0, "t": 1.0, "tolerance": np.nan}, "tolerance"),
         ({"omega": 1.0, "t": 1.0, "name": "no_such_data"}, "name"),
     ],
 )
-def test_bad_input_raises_value_error_naming_the_argument(kwargs, argument):
+def test_bad_exercise_settings_raise_value_error_naming_the_argument(kwargs, argument):
+    # name and tolerance are the exercise's settings, not the student's answer.
     with pytest.raises(ValueError, match=argument):
         check_answer(**kwargs)

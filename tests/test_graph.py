@@ -60,3 +60,18 @@ def test_the_graph_source_is_the_same_on_every_run():
     # Nodes are numbered in walk order, not by address, so `make figures` rewrites the same file.
     assert course_loss_graph().source == course_loss_graph().source
     assert "node0" in course_loss_graph().source
+
+
+def test_the_committed_graph_reads_on_a_slide():
+    """figures/call_graph.svg runs left to right and, shown as wide as a slide allows, its labels
+    are at least MIN_SLIDE_LABEL_PX on a 1280x720 screen."""
+    import re
+
+    from sinefit.plotting import MIN_SLIDE_LABEL_PX, SLIDE_FIGURE_BOX_PX, SLIDE_SCREEN_SCALE
+
+    assert "rankdir=LR" in course_loss_graph().source
+    svg = (repo_root() / CALL_GRAPH_SVG).read_text()
+    width, height = map(float, re.search(r'viewBox="[\d.]+ [\d.]+ ([\d.]+) ([\d.]+)"', svg).groups())
+    shown = min(width * 4 / 3, SLIDE_FIGURE_BOX_PX[0], SLIDE_FIGURE_BOX_PX[1] * width / height)  # 1 pt = 4/3 px
+    smallest = min(float(size) for size in re.findall(r'font-size="([\d.]+)"', svg))
+    assert smallest * shown / width * SLIDE_SCREEN_SCALE >= MIN_SLIDE_LABEL_PX

@@ -7,7 +7,9 @@ write to is a temporary one, so the user's own configuration neither leaks in no
 The checks follow a student: an unauthenticated request is refused; every ``notebooks/*.md`` is a
 notebook to the contents API and, double-clicked in headless Chromium, opens in a notebook panel,
 not a text editor; a code cell runs from the browser; the kernel imports ``sinefit`` and shows a
-figure inline; saving a notebook unchanged leaves the file byte-identical.  The last test stops
+figure inline; the explorer is a live widget that redraws while its learning-rate slider is
+dragged and ends on the picture of the final value; saving a notebook unchanged leaves the file
+byte-identical.  The last test stops
 the server by its process id and checks that no process it started is left.
 """
 
@@ -379,13 +381,16 @@ def test_browser_opens_markdown_as_notebook(lab: LabServer, browser: Any,
 
 
 @contextmanager
-def scratch_notebook(lab: LabServer, name: str, cell_source: str) -> Iterator[str]:
-    """A one-cell notebook under _build/ (ignored by git), written through the contents API with
-    the course's header; yields its path relative to the server root and removes it afterwards."""
+def scratch_notebook(lab: LabServer, name: str, cell_source: str, *more_cells: str) -> Iterator[str]:
+    """A notebook of code cells (``cell_source``, then ``more_cells``) under _build/ (ignored by
+    git), written through the contents API with the course's header; yields its path relative to
+    the server root and removes it afterwards."""
     folder = Path(tempfile.mkdtemp(prefix="lab-check-", dir=ROOT / "_build"))
     relative = (folder / name).relative_to(ROOT).as_posix()
     try:
-        notebook = jupytext.reads(f"```{{code-cell}} ipython3\n{cell_source}```\n", fmt="md:myst")
+        markdown = "\n".join(f"```{{code-cell}} ipython3\n{source}```\n"
+                             for source in (cell_source, *more_cells))
+        notebook = jupytext.reads(markdown, fmt="md:myst")
         # The course's header (jupytext saves the kernelspec only for notebooks that have one).
         notebook.metadata = jupytext.read(NOTEBOOKS[0], fmt="md:myst").metadata
         lab.json("/api/contents/" + quote(relative), "PUT",
@@ -396,10 +401,12 @@ def scratch_notebook(lab: LabServer, name: str, cell_source: str) -> Iterator[st
 
 
 @contextmanager
-def scratch_cell_run(lab: LabServer, browser: Any, name: str, cell_source: str) -> Iterator[tuple[Any, Any]]:
-    """Open a scratch notebook holding ``cell_source`` in the browser, run its cell with
-    Shift+Enter and yield ``(page, cell)``; the tab and the notebook are closed afterwards."""
-    with scratch_notebook(lab, name, cell_source) as relative:
+def scratch_cell_run(lab: LabServer, browser: Any, name: str, cell_source: str,
+                     *more_cells: str) -> Iterator[tuple[Any, Any]]:
+    """Open a scratch notebook holding ``cell_source`` (and ``more_cells`` after it, not run) in
+    the browser, run its first cell with Shift+Enter and yield ``(page, cell)``; the tab and the
+    notebook are closed afterwards."""
+    with scratch_notebook(lab, name, cell_source, *more_cells) as relative:
         context, page = open_in_lab(lab, browser, relative)
         try:
             yield page, run_first_code_cell(lab, page, relative)
@@ -436,8 +443,159 @@ explorer
 """
 
 
-def test_the_explorer_renders_as_a_live_widget(lab, browser) -> None:
-    with scratch_cell_run(lab, browser, "explorer.md", EXPLORER_CELL) as (page, cell):
+# -- the explorer followed while a slider is dragged (also driven by benchmarks/browser.py) --------
+
+# What the page records about the explorer's picture, installed on its <img>: every picture that
+# was painted, with its blob URL, when the widget set it and when it was on screen (decoded, then
+# the first animation frame showing it, then the task after that frame: the frame is painted),
+# and the time stamps of the input events.  All times are the page's performance.now().  A
+# picture replaced before its frame is not recorded: nobody saw it.
+PICTURE_PROBE_JS = """
+img => {
+  const probe = {painted: [], keydowns: [], pointerdowns: [], pointermoves: [], pointerups: []};
+  const watch = () => {
+    const src = img.src, set = performance.now();
+    img.decode().then(() => requestAnimationFrame(() => {
+      if (img.src !== src) return;
+      setTimeout(() => probe.painted.push({src, set, painted: performance.now()}), 0);
+    })).catch(() => {});
+  };
+  new MutationObserver(watch).observe(img, {attributes: true, attributeFilter: ['src']});
+  for (const [type, list] of [['keydown', probe.keydowns], ['pointerdown', probe.pointerdowns],
+                              ['pointermove', probe.pointermoves], ['pointerup', probe.pointerups]]) {
+    document.addEventListener(type, event => list.push(event.timeStamp), true);
+  }
+  window.explorerProbe = probe;
+  watch();
+}
+"""
+# The SHA-1 of the picture the page shows now, read back from its blob URL.
+PICTURE_SHA1_JS = """
+async img => {
+  const bytes = await (await fetch(img.src)).arrayBuffer();
+  const digest = await crypto.subtle.digest('SHA-1', bytes);
+  return Array.from(new Uint8Array(digest), b => b.toString(16).padStart(2, '0')).join('');
+}
+"""
+# Run after a drag: the picture the kernel last sent, and whether redrawing for the controls'
+# current values gives the same bytes (the picture shown is the one of the final slider value).
+EXPLORER_STATE_CELL = """\
+import hashlib
+import json
+
+sent = explorer.image.value
+explorer.update()
+print(json.dumps({"lr": format(explorer.lr_slider.value, ".3g"), "sha1": hashlib.sha1(sent).hexdigest(),
+                  "up_to_date": explorer.image.value == sent}))
+"""
+
+
+@dataclass
+class ExplorerView:
+    """The explorer's output in a JupyterLab page, with the picture probe installed."""
+
+    page: Any
+    output: Any
+
+    @classmethod
+    def of(cls, page: Any, cell: Any) -> ExplorerView:
+        output = cell.locator(".jp-OutputArea-output:has(.widget-vbox)")
+        output.wait_for(timeout=UI_TIMEOUT_MS)
+        view = cls(page, output)
+        view.picture.wait_for(timeout=UI_TIMEOUT_MS)
+        page.wait_for_function("img => img.complete && img.naturalWidth > 500",
+                               arg=view.picture.element_handle(), timeout=UI_TIMEOUT_MS)
+        view.picture.evaluate(PICTURE_PROBE_JS)
+        page.wait_for_function("() => window.explorerProbe.painted.length >= 1", timeout=UI_TIMEOUT_MS)
+        return view
+
+    @property
+    def picture(self) -> Any:
+        return self.output.locator(".widget-vbox img")
+
+    @property
+    def lr_slider(self) -> Any:
+        return self.output.locator(".widget-slider").first
+
+    def readout(self) -> str:
+        return self.lr_slider.locator(".widget-readout").inner_text().strip()
+
+    def status(self) -> str:
+        return self.output.locator(".widget-html").inner_text()
+
+    def probe(self) -> dict[str, Any]:
+        return self.page.evaluate("() => window.explorerProbe")
+
+    def shown_sha1(self) -> str:
+        return self.picture.evaluate(PICTURE_SHA1_JS)
+
+    def drag_lr(self, fractions: list[float], seconds: float, moves_per_s: float = 60) -> None:
+        """Drag the learning-rate slider as a hand does: press its handle, move the mouse along
+        the track through ``fractions`` of its width (piecewise linearly, ``seconds`` in all, one
+        move per frame) and release it there."""
+        self.lr_slider.scroll_into_view_if_needed()
+        track = self.lr_slider.locator(".noUi-target").bounding_box()
+        handle = self.lr_slider.locator(".noUi-handle").bounding_box()
+        y = handle["y"] + handle["height"] / 2
+        mouse = self.page.mouse
+        mouse.move(handle["x"] + handle["width"] / 2, y)
+        mouse.down()
+        start = time.monotonic()
+        while (elapsed := time.monotonic() - start) < seconds:
+            mouse.move(track["x"] + track["width"] * along(fractions, elapsed / seconds), y)
+            time.sleep(1 / moves_per_s)
+        mouse.move(track["x"] + track["width"] * fractions[-1], y)
+        mouse.up()
+
+    def wait_until_settled(self, quiet_s: float = 0.6) -> None:
+        """Wait until the status line shows the slider's value, the picture shown has been painted
+        and nothing changed for ``quiet_s``."""
+        deadline = time.monotonic() + UI_TIMEOUT_MS / 1000
+        last, since = None, time.monotonic()
+        while time.monotonic() < deadline:
+            probe = self.probe()
+            state = (self.readout(), self.status(), self.picture.get_attribute("src"),
+                     len(probe["painted"]))
+            settled = (status_lr(state[1]) == readout_lr(state[0]) and probe["painted"]
+                       and probe["painted"][-1]["src"] == state[2])
+            if state != last or not settled:
+                last, since = state, time.monotonic()
+            elif time.monotonic() - since >= quiet_s:
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"the explorer did not settle: readout {last}")
+
+
+def readout_lr(readout: str) -> float:
+    """The slider's readout (d3's ".3g", which keeps trailing zeros: "0.100") as Python's ".3g"."""
+    return float(format(float(readout), ".3g"))
+
+
+def status_lr(status: str) -> float | None:
+    """The learning rate the status line reports ("lr = 0.1, 50 steps: ...")."""
+    found = re.search(r"lr = ([-+.\de]+)", status)
+    return float(found.group(1)) if found else None
+
+
+def along(fractions: list[float], progress: float) -> float:
+    """The point ``progress`` (0..1) of the way along the piecewise-linear path ``fractions``."""
+    position = min(max(progress, 0.0), 1.0) * (len(fractions) - 1)
+    index = min(int(position), len(fractions) - 2)
+    return fractions[index] + (position - index) * (fractions[index + 1] - fractions[index])
+
+
+def run_code_cell(lab: LabServer, page: Any, index: int) -> Any:
+    """Click into code cell ``index``, press Shift+Enter, wait for its execution count."""
+    cell = page.locator(".jp-Notebook .jp-CodeCell").nth(index)
+    cell.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Shift+Enter")
+    cell.locator(".jp-InputArea-prompt").filter(has_text=re.compile(r"\[\d+\]")) \
+        .wait_for(timeout=UI_TIMEOUT_MS)
+    return cell
+
+
+def test_the_explorer_renders_as_a_live_widget_and_follows_a_drag(lab, browser) -> None:
+    with scratch_cell_run(lab, browser, "explorer.md", EXPLORER_CELL, EXPLORER_STATE_CELL) as (page, cell):
         # The widget manager rendered the explorer (its output has no static picture).
         output = cell.locator(".jp-OutputArea-output:has(.widget-vbox)")
         output.wait_for(timeout=UI_TIMEOUT_MS)
@@ -460,6 +618,30 @@ def test_the_explorer_renders_as_a_live_widget(lab, browser) -> None:
             "([img, old]) => img.getAttribute('src') !== old",
             arg=[picture.element_handle(), before], timeout=UI_TIMEOUT_MS)
         assert output.locator(".widget-html").inner_text() != status_before
+
+        # Dragged, the learning-rate slider redraws on the way, and the drag ends on the picture
+        # of the value where it stopped.
+        view = ExplorerView.of(page, cell)
+        view.wait_until_settled()
+        readout_before = view.readout()
+        # From the middle of the track up to about lr = 3 and back down to about 0.03.
+        view.drag_lr([0.5, 0.85, 0.35], seconds=1.5)
+        probe = view.probe()
+        down, up = probe["pointerdowns"][-1], probe["pointerups"][-1]
+        during = [p for p in probe["painted"] if down < p["painted"] <= up]
+        assert len(during) > 1, f"{len(during)} picture(s) painted during the drag: {probe}"
+        view.wait_until_settled()
+        final = readout_lr(view.readout())
+        assert final != readout_lr(readout_before), "the drag did not move the slider"
+        assert status_lr(view.status()) == final
+        # The kernel's last picture is the one of the final value, and it is the one on screen.
+        state_cell = run_code_cell(lab, page, 1)
+        printed = state_cell.locator("[data-mime-type='application/vnd.jupyter.stdout']")
+        printed.wait_for(timeout=UI_TIMEOUT_MS)
+        state = json.loads(printed.inner_text())
+        assert float(state["lr"]) == final
+        assert state["up_to_date"], "the last picture sent is not the one of the slider's value"
+        assert view.shown_sha1() == state["sha1"], "the page does not show the kernel's last picture"
 
 
 # Last: it stops the module's server.

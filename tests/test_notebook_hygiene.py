@@ -1,16 +1,23 @@
-"""Every notebook's form: MyST that round-trips, a kernelspec, slide metadata, a title slide first,
-and no absolute paths.  (Execution, warnings and stderr are checked by the nbval run itself.)"""
+"""Every notebook's form: MyST that round-trips, a kernelspec, known slide types, a title slide
+first, a title on every slide, and no absolute paths.  (Execution, warnings and stderr are checked
+by the nbval run itself; the rendered decks by tests/test_slides.py.)"""
 
 import json
 import re
 from pathlib import Path
 
 import jupytext
+import nbformat
 import pytest
+
+from course_editions import roles
+from course_editions.slides import HIDDEN_ROLES
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.md"))
 SLIDE_TYPES = {"slide", "subslide", "fragment", "skip", "notes", "-"}
+#: A slide's first cell begins with its title: `# ` on the title slide, `## ` on the others.
+TITLE = re.compile(r"\A\s*#{1,2} +\S")
 ABSOLUTE_PATH = re.compile(r"""(?<![\w.])(/(home|root|work|tmp|Users|usr|opt)/|[A-Za-z]:\\)""")
 
 
@@ -36,19 +43,40 @@ def test_kernelspec_is_python3(notebook):
     assert nb.metadata["kernelspec"]["language"] == "python"
 
 
-def test_every_cell_has_slide_metadata(notebook):
+def test_every_cell_has_a_known_slide_type(notebook):
+    """A cell without slide metadata (added in JupyterLab) is fine: it continues the slide."""
     path, _, nb = notebook
     for number, cell in enumerate(nb.cells):
-        slide_type = cell.metadata.get("slideshow", {}).get("slide_type")
+        slide_type = roles.slide_type(cell)
         assert slide_type in SLIDE_TYPES, f"{path.name} cell {number} has slide_type {slide_type!r}"
+
+
+def test_a_cell_without_slide_metadata_continues_the_slide():
+    added = nbformat.v4.new_code_cell("x = 1")  # as JupyterLab adds it: no slideshow metadata
+    assert "slideshow" not in added.metadata
+    assert roles.slide_type(added) == "-"
+    assert not TITLE.match(added.source)  # and it needs no title: it starts no slide
 
 
 def test_first_cell_is_a_title_slide(notebook):
     _, _, nb = notebook
     first = nb.cells[0]
     assert first.cell_type == "markdown"
-    assert first.metadata["slideshow"]["slide_type"] == "slide"
+    assert roles.slide_type(first) == "slide"
     assert first.source.lstrip().startswith("# ")
+
+
+def test_every_slide_starts_with_a_title(notebook):
+    """Every `slide`/`subslide` cell the deck shows is markdown beginning with a `#`/`##` heading,
+    so every slide has a title at the top (docs/authoring.md)."""
+    path, _, nb = notebook
+    untitled = [
+        f"cell {number} ({roles.slide_type(cell)}, {cell.cell_type}): {cell.source.strip()[:50]!r}"
+        for number, cell in enumerate(nb.cells)
+        if roles.slide_type(cell) in {"slide", "subslide"} and roles.role(cell) not in HIDDEN_ROLES
+        and not (cell.cell_type == "markdown" and TITLE.match(cell.source))
+    ]
+    assert not untitled, f"{path.name}: slides without a title:\n" + "\n".join(untitled)
 
 
 def test_no_absolute_paths(notebook):

@@ -69,7 +69,70 @@ def test_descent_figure_has_both_panels():
     assert len(path.get_xdata()) == 51
 
 
+def test_a_figure_of_the_default_size_reads_on_a_slide():
+    from sinefit.plotting import MIN_SLIDE_LABEL_PX, SLIDE_FIGSIZE_MAX, slide_label_px, smallest_font_pt
+
+    assert smallest_font_pt() == min(COURSE_STYLE[key] for key in ("font.size", "legend.fontsize",
+                                                                    "xtick.labelsize", "ytick.labelsize"))
+    assert slide_label_px(COURSE_STYLE["figure.figsize"]) >= MIN_SLIDE_LABEL_PX
+    assert slide_label_px(SLIDE_FIGSIZE_MAX) >= MIN_SLIDE_LABEL_PX
+    # Wider than the slide: shrunk to fit, and its text with it.
+    wide = (2 * SLIDE_FIGSIZE_MAX[0], SLIDE_FIGSIZE_MAX[1])
+    assert slide_label_px(wide) == pytest.approx(slide_label_px(SLIDE_FIGSIZE_MAX) / 2)
+
+
+def test_the_landscape_colour_bar_label_collides_with_nothing():
+    from sinefit.plotting import text_collisions
+
+    use_course_style()
+    fig, land_artists, _, curves = descent_figure(LAND, RUN)
+    land_artists.ax.set_title("a title as long as the panel is wide, nearly")
+    assert text_collisions(fig) == []
+    assert land_artists.colorbar.ax.get_title(loc="left") == "MSE"
+
+
+def test_text_collisions_finds_overlapping_labels():
+    import matplotlib.pyplot as plt
+
+    from sinefit.plotting import text_collisions
+
+    fig, ax = plt.subplots()
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, "here")
+    ax.text(0.5, 0.5, "there")
+    assert text_collisions(fig) == [("here", "there")]
+
+
 def test_course_style_is_applied():
     applied = use_course_style()
     assert applied == COURSE_STYLE
     assert matplotlib.rcParams["font.size"] == COURSE_STYLE["font.size"]
+
+
+def test_learning_rate_panels_show_each_run_on_the_landscape():
+    from sinefit.plotting import plot_learning_rate_panels
+
+    runs = {f"lr = {lr}": gradient_descent(X, Y, (3.0, 1.0), lr, 20) for lr in (0.01, 0.1, 1.0)}
+    fig, paths = plot_learning_rate_panels(LAND, runs)
+    assert list(paths) == list(runs) and len(fig.axes) == len(runs) + 1  # one colorbar
+    from sinefit.plotting import text_collisions
+
+    assert text_collisions(fig) == []
+    for title, run in runs.items():
+        np.testing.assert_array_equal(np.column_stack(paths[title].get_data()), run.params)
+        assert paths[title].axes.get_title() == title
+    with pytest.raises(ValueError, match="runs is empty"):
+        plot_learning_rate_panels(LAND, {})
+
+
+def test_text_collisions_draws_a_figure_already_shown_and_closed():
+    import matplotlib.pyplot as plt
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    from sinefit.plotting import text_collisions
+
+    fig, ax = plt.subplots()
+    ax.set_title("a title")
+    plt.close(fig)
+    FigureCanvasBase(fig)  # what a closed figure is left with after the inline backend showed it
+    assert text_collisions(fig) == []

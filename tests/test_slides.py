@@ -1,12 +1,21 @@
-"""The slide decks work offline: each one is opened in headless Chromium with the network cut off.
+"""The slide decks work offline and can be presented: each one is opened in headless Chromium at
+1280x720 (a common projector) with the network cut off.
 
 The module builds every deck once (``course_editions.slides.build``; a notebook that nbval executed
 earlier in the same pytest run is reused instead of executed again), launches one browser, opens
 each deck once and aborts and records every request that does not stay inside the deck folder.
 It then checks, deck by deck, what a lecturer relies on in a lecture hall without internet:
 reveal.js runs, there is one slide per ``slide``/``subslide`` cell, the math is typeset, every
-figure is there, nothing failed, and the speaker view shows the notes.  Screenshots of the title
-slide and of an equation slide are saved to ``_build/slides/screenshots/`` for people to look at.
+figure is there, nothing failed, and the speaker view shows the notes.
+
+Then it presents each deck: from the first slide it presses the right-arrow key until the end,
+measuring every slide and fragment on screen (``slide_measures.js``): nothing outside the slide
+or cut off, the smallest code (>= 20 px) and prose (>= 24 px), figure text (>= 16 px), a title at
+the same place on every content slide, at most 15 lines of code, no test plumbing (``NBVAL_``,
+cells that only assert), output that wraps at spaces only.  The same after a reload on a math
+slide and after fast clicks.  Every slide's screenshot is saved to
+``_build/slides/screenshots/<notebook>-<slide number>.png`` and the measures, deck by deck, to
+``_build/slides/measures.md`` (and ``.json``): the list of slides to fix when a test fails.
 
 Chromium is Debian's ``chromium`` package, driven by the ``playwright`` Python package through
 ``executable_path`` (no browser is downloaded).  ``SINEFIT_SLIDE_NOTEBOOKS=folder`` runs the same
@@ -15,7 +24,9 @@ checks on another folder of notebooks (its decks go to ``folder/../_build/slides
 
 from __future__ import annotations
 
+import base64
 import html
+import json
 import os
 import re
 import shutil
@@ -31,7 +42,8 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
-from course_editions import slides
+from course_editions import roles, slides
+from sinefit.plotting import MIN_SLIDE_LABEL_PX, smallest_font_pt
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS_DIR = Path(os.environ.get("SINEFIT_SLIDE_NOTEBOOKS", ROOT / "notebooks")).resolve()
@@ -51,7 +63,24 @@ INSTALL_HINT = ("Chromium is needed for the slide tests: install Debian's packag
                 "Do not run `playwright install`.")
 REVEAL_JS = f"{slides.REVEAL_PREFIX}/dist/reveal.js"  # the module id the deck's require() uses
 TIMEOUT_MS = 30_000
-VIEWPORT = {"width": 1280, "height": 800}
+VIEWPORT = {"width": 1280, "height": 720}  # a 16:9 projector
+MEASURES_JS = (Path(__file__).parent / "slide_measures.js").read_text(encoding="utf-8")
+# The same once MathJax is done and reveal.js has laid the slide out (a timeout instead of a hang).
+SETTLED_MEASURES_JS = f"""async args => {{
+    await new Promise((resolve, reject) => {{
+        const timer = setTimeout(() => reject(new Error('MathJax did not finish')), args.timeout);
+        MathJax.Hub.Queue(() => requestAnimationFrame(() => requestAnimationFrame(() => {{
+            clearTimeout(timer); resolve(); }})));
+    }});
+    return ({MEASURES_JS})(args);
+}}"""
+
+#: What every slide must meet on screen at 1280x720 (docs/authoring.md, issue 15).
+MIN_CODE_PX = 20.0
+MIN_PROSE_PX = 24.0
+MAX_CODE_LINES = 15
+#: Titles of content slides may sit this many CSS px apart (they are top-aligned: the same place).
+TITLE_PLACE_TOLERANCE = 2.0
 
 # Runs before the page's own scripts: MathJax 2 reads a predefined `window.MathJax` as its
 # configuration and calls AuthorInit before typesetting, so every TeX error is recorded.
@@ -82,12 +111,13 @@ RAW_DISPLAY_MATH_JS = """() => {
 # --- what the notebook says the deck must contain ---------------------------------------------
 
 def slide_type(cell: nbformat.NotebookNode) -> str:
-    return cell.metadata.get("slideshow", {}).get("slide_type", "-")
+    return roles.slide_type(cell)
 
 
 def shown_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
-    """Cells rendered into the deck: every cell except ``skip`` (notes go to the speaker view)."""
-    return [cell for cell in nb.cells if slide_type(cell) != "skip"]
+    """Cells rendered into the deck: what ``slides.slide_notebook`` keeps (no check, solution or
+    starter cells), except ``skip`` (notes go to the speaker view)."""
+    return [cell for cell in slides.slide_notebook(nb).cells if slide_type(cell) != "skip"]
 
 
 def markdown_without_code(source: str) -> str:
@@ -107,7 +137,7 @@ class Expected:
 
     @classmethod
     def of(cls, executed: nbformat.NotebookNode) -> Expected:
-        types = [slide_type(cell) for cell in executed.cells]
+        types = [slide_type(cell) for cell in slides.slide_notebook(executed).cells]
         cells = shown_cells(executed)
         markdown = [markdown_without_code(c.source) for c in cells if c.cell_type == "markdown"]
         latex_outputs = [out.data["text/latex"] for c in cells if c.cell_type == "code"
@@ -122,6 +152,33 @@ class Expected:
             figures=len(image_outputs) + markdown_images,
             notes=[c.source for c in cells if slide_type(c) == "notes"],
         )
+
+
+def test_the_deck_leaves_verification_out():
+    """slide_notebook: no check, solution or starter cell, no nbval marker; a cell without slide
+    metadata continues the slide; a dropped cell that started a slide hands that on."""
+    def cell(kind, source, slide_type=None, tags=()):
+        new = nbformat.v4.new_code_cell if kind == "code" else nbformat.v4.new_markdown_cell
+        made = new(source)
+        if slide_type:
+            made.metadata["slideshow"] = {"slide_type": slide_type}
+        if tags:
+            made.metadata["tags"] = list(tags)
+        return made
+
+    nb = nbformat.v4.new_notebook(cells=[
+        cell("markdown", "# Title", "slide"),
+        cell("code", "# NBVAL_CHECK_OUTPUT\nprint(1)", "slide"),
+        cell("code", "x = 2"),  # added in JupyterLab: no metadata
+        cell("code", "assert x == 2", "skip", ["check"]),
+        cell("code", "answer = ...", "slide", ["starter"]),
+        cell("code", "answer = 42", "skip", ["solution"]),
+        cell("markdown", "## After the exercise"),
+    ])
+    shown = slides.slide_notebook(nb)
+    assert [c.source for c in shown.cells] == ["# Title", "print(1)", "x = 2", "## After the exercise"]
+    assert [slide_type(c) for c in shown.cells] == ["slide", "slide", "-", "slide"]
+    assert [c.source for c in nb.cells][1].startswith("# NBVAL")  # the notebook itself is unchanged
 
 
 # --- building and opening decks -----------------------------------------------------------------
@@ -179,11 +236,27 @@ class OpenDeck:
         With ``all_fragments`` every fragment of the slide is shown, as after the last click.
         """
         fragment = 10_000 if all_fragments else -1
-        self.reveal(f"Reveal.configure({{transition: 'none'}}) || Reveal.slide({h}, {v}, {fragment})")
-        self.page.evaluate("() => { window.__rerendered = false; "
-                           "MathJax.Hub.Queue(() => { window.__rerendered = true; }); }")
-        self.page.wait_for_function("() => window.__rerendered === true", timeout=TIMEOUT_MS)
-        self.page.wait_for_timeout(300)  # reveal's layout and fragment styles settle
+        self.reveal(f"Reveal.slide({h}, {v}, {fragment})")
+        self.settle()
+
+    def settle(self) -> None:
+        """Wait until MathJax has done what is queued (the deck re-renders a slide's math when it
+        opens) and reveal.js has laid the slide out again."""
+        self.page.evaluate("() => { window.__settled = false; MathJax.Hub.Queue(() => "
+                           "requestAnimationFrame(() => requestAnimationFrame(() => "
+                           "{ window.__settled = true; }))); }")
+        self.page.wait_for_function("() => window.__settled === true", timeout=TIMEOUT_MS)
+
+    def indices(self) -> tuple[int, int, int]:
+        """(h, v, f) of what is shown; f is -1 before the first fragment."""
+        at = self.reveal("Reveal.getIndices()")
+        return at["h"], at.get("v") or 0, -1 if at.get("f") is None else at["f"]
+
+    def measure(self, what: str = "slide", settle: bool = False) -> dict:
+        """``slide_measures.js`` on the current slide (``what``: "slide" or "clip"); with ``settle``
+        after what :meth:`settle` waits for (in one round trip to the browser)."""
+        return self.page.evaluate(SETTLED_MEASURES_JS if settle else MEASURES_JS,
+                                  {"what": what, "timeout": TIMEOUT_MS})
 
 
 def inside(url: str, folder: Path) -> bool:
@@ -217,6 +290,14 @@ def open_deck(browser, html: Path) -> OpenDeck:
     page.on("pageerror", lambda error: deck.console_errors.append(f"uncaught: {error}"))
     page.add_init_script(MATHJAX_ERROR_HOOKS)
     page.goto(html.as_uri(), timeout=TIMEOUT_MS)
+    wait_until_ready(deck, html)
+    deck.reveal("Reveal.configure({transition: 'none', backgroundTransition: 'none'})")
+    return deck
+
+
+def wait_until_ready(deck: OpenDeck, html: Path) -> None:
+    """Wait for reveal.js to be ready and MathJax to have typeset the page (after a (re)load)."""
+    page = deck.page
     page.wait_for_function("() => window.require && window.MathJax && window.MathJax.Hub",
                            timeout=TIMEOUT_MS)
     # Flags set from callbacks, then waited for with a timeout (a promise that never resolves
@@ -238,7 +319,6 @@ def open_deck(browser, html: Path) -> OpenDeck:
         except PlaywrightTimeout:
             raise AssertionError(f"{html.name}: {what}; console errors: {deck.console_errors}, "
                                  f"blocked: {deck.outside_requests}") from None
-    return deck
 
 
 @pytest.fixture(scope="module")
@@ -342,49 +422,305 @@ def test_every_figure_is_on_its_slide(stem, opened, executed):
     assert broken == [], "images that did not decode"
 
 
-@pytest.mark.parametrize("stem", STEMS)
-def test_every_slide_fits_on_the_screen(stem, opened):
-    """With all its fragments shown, no slide is taller than reveal's canvas: nothing is cut off
-    at the bottom of the projector (split such a slide, or tag a figure's code `hide-input`)."""
-    too_tall = opened(stem).reveal("""(() => {
-        Reveal.configure({transition: 'none'});
-        const height = Reveal.getConfig().height, tall = [];
-        for (const slide of Reveal.getSlides()) {
-            const at = Reveal.getIndices(slide);
-            Reveal.slide(at.h, at.v || 0, 10000);  // reading scrollHeight lays the slide out now
-            if (slide.scrollHeight > height) {
-                const heading = slide.querySelector('h1, h2, h3');
-                tall.push(`slide ${at.h + 1}.${(at.v || 0) + 1} ` +
-                          `"${heading ? heading.textContent.replace('¶', '') : ''}": ` +
-                          `${slide.scrollHeight}px > ${height}px`);
-            }
-        }
-        Reveal.slide(0, 0);
-        return tall;
-    })()""")
-    assert not too_tall, "slides cut off at the bottom: " + "; ".join(too_tall)
+# --- presenting each deck: the right-arrow key through every slide and fragment -----------------
+
+@dataclass
+class Walk:
+    """One deck presented with the right-arrow key from its first slide to its last."""
+
+    stem: str
+    slides: list[tuple[int, int]]
+    """Every slide of the deck, (h, v), in order."""
+    states: list[tuple[int, int, int]] = field(default_factory=list)
+    """Every (h, v, fragment) the right-arrow key showed, in order."""
+    measures: dict[tuple[int, int], dict] = field(default_factory=dict)
+    """``slide_measures.js`` of each slide reached, with all its fragments shown."""
+    clipped: dict[tuple[int, int], list[str]] = field(default_factory=dict)
+    """What was outside the slide or cut off, in any of the slide's fragment states."""
+    screenshots: dict[tuple[int, int], Path] = field(default_factory=dict)
+
+    def name(self, at: tuple[int, int]) -> str:
+        """How the lecturer knows the slide: its number (as shown on it) and its title."""
+        measure = self.measures.get(at)
+        number = self.slides.index(at) + 1
+        title = measure["title"]["text"] if measure and measure["title"] else "(no title)"
+        return f"{self.stem[:2]}/{number} {title[:40]!r}"
+
+    def content_slides(self) -> list[tuple[int, int]]:
+        """The slides after the title slide that were reached."""
+        return [at for at in self.slides[1:] if at in self.measures]
+
+    def title_place(self) -> float | None:
+        """Where content slides' titles sit (CSS px from the slide's top): the most common place."""
+        tops = [round(self.measures[at]["title"]["top"]) for at in self.content_slides()
+                if self.measures[at]["title"]]
+        return max(set(tops), key=tops.count) if tops else None
+
+
+def figure_text_px(figure: dict) -> float | None:
+    """On-screen height of a figure's smallest text: an SVG's is measured; a PNG's is its scale
+    times the course style's smallest font (sinefit.plotting) at the dpi it was drawn at."""
+    if figure["kind"] == "svg":
+        return figure.get("textPx")
+    if not figure.get("dpi"):
+        return None
+    return figure["scale"] * smallest_font_pt() * figure["dpi"] / 72
+
+
+def walk_deck(deck: OpenDeck, stem: str) -> Walk:
+    """Present the deck: right arrow from the first slide until nothing changes, measuring every
+    fragment state for clipping and every slide (all fragments shown) for the rest, with a
+    screenshot of each slide."""
+    walk = Walk(stem, [tuple(at) for at in deck.reveal(
+        "Reveal.getSlides().map(s => { const i = Reveal.getIndices(s); return [i.h, i.v || 0]; })")])
+    fragments = deck.page.evaluate("() => document.querySelectorAll('.reveal .slides .fragment').length")
+    SCREENSHOTS_DIR.mkdir(parents=True, exist_ok=True)
+    for old in SCREENSHOTS_DIR.glob(f"{stem}-*"):
+        old.unlink()
+    deck.go_to(0, 0)
+    deck.page.mouse.move(0, 0)  # no hover effects on the screenshots
+    cdp = deck.page.context.new_cdp_session(deck.page)
+    for _ in range(len(walk.slides) + fragments + 2):
+        clip = deck.measure("clip", settle=True)
+        state = (clip["h"], clip["v"], clip["f"])
+        if walk.states and state == walk.states[-1]:
+            break  # the last slide, all its fragments shown: the arrow key does nothing more
+        walk.states.append(state)
+        at = state[:2]
+        walk.clipped.setdefault(at, []).extend(
+            f"{text} (fragment {state[2] + 1})" for text in clip["clipped"])
+        if clip["fragmentsLeft"] == 0 and at not in walk.measures:
+            walk.measures[at] = deck.measure("slide")
+            number = walk.slides.index(at) + 1 if at in walk.slides else 0
+            path = SCREENSHOTS_DIR / f"{stem}-{number:02d}.png"
+            # Chromium's fast PNG encoding: a third of the time of page.screenshot.
+            shot = cdp.send("Page.captureScreenshot", {"format": "png", "optimizeForSpeed": True})
+            path.write_bytes(base64.b64decode(shot["data"]))
+            walk.screenshots[at] = path
+        deck.page.keyboard.press("ArrowRight")
+    cdp.detach()
+    return walk
+
+
+def summary(walk: Walk) -> dict:
+    """The deck's numbers and the slides that fail each measure, by name."""
+    measures = walk.measures
+    content = walk.content_slides()
+    place = walk.title_place()
+    fonts = {kind: [m[key] for m in measures.values() if m[key] is not None]
+             for kind, key in (("code", "minCode"), ("prose", "minProse"))}
+    figure_px = {at: [figure_text_px(f) for f in m["figures"]] for at, m in measures.items()}
+    return {
+        "slides": len(walk.slides),
+        "reached": len(measures),
+        "min code px": round(min(fonts["code"]), 1) if fonts["code"] else None,
+        "min prose px": round(min(fonts["prose"]), 1) if fonts["prose"] else None,
+        "min figure text px": round(min(px for pxs in figure_px.values() for px in pxs if px), 1)
+        if any(px for pxs in figure_px.values() for px in pxs) else None,
+        "max code lines": max((m["codeLines"] for m in measures.values()), default=0),
+        "per slide": [
+            {"slide": walk.name(at), "code px": m["minCode"] and round(m["minCode"], 1),
+             "prose px": m["minProse"] and round(m["minProse"], 1), "code lines": m["codeLines"],
+             "figure text px": [px and round(px, 1) for px in figure_px[at]],
+             "title top": m["title"] and round(m["title"]["top"], 1),
+             "screenshot": walk.screenshots[at].name}
+            for at, m in measures.items()],
+        "failing": {
+            "not reached by the right arrow": [f"{walk.stem[:2]}/{walk.slides.index(at) + 1}"
+                                               for at in walk.slides if at not in measures],
+            "clipped": {walk.name(at): texts[:3] for at, texts in walk.clipped.items() if texts},
+            f"code < {MIN_CODE_PX:g} px": {walk.name(at): f"{m['minCode']:.1f} px {m['smallest']['code']}"
+                                           for at, m in measures.items()
+                                           if m["minCode"] is not None and m["minCode"] < MIN_CODE_PX},
+            f"prose < {MIN_PROSE_PX:g} px": {walk.name(at): f"{m['minProse']:.1f} px {m['smallest']['prose']}"
+                                             for at, m in measures.items()
+                                             if m["minProse"] is not None and m["minProse"] < MIN_PROSE_PX},
+            f"figure text < {MIN_SLIDE_LABEL_PX:g} px": {
+                walk.name(at): [round(px, 1) for px in pxs if px is not None and px < MIN_SLIDE_LABEL_PX]
+                for at, pxs in figure_px.items() if any(px is not None and px < MIN_SLIDE_LABEL_PX for px in pxs)},
+            "untitled": [walk.name(at) for at in content if not measures[at]["title"]
+                         or measures[at]["title"]["tag"] != "h2"],
+            "title not at the top": {walk.name(at): round(measures[at]["title"]["top"])
+                                     for at in content if measures[at]["title"] and place is not None
+                                     and abs(measures[at]["title"]["top"] - place) > TITLE_PLACE_TOLERANCE},
+            f"more than {MAX_CODE_LINES} code lines": {walk.name(at): m["codeLines"] for at, m in measures.items()
+                                                       if m["codeLines"] > MAX_CODE_LINES},
+            "NBVAL_ marker": [walk.name(at) for at, m in measures.items() if m["nbval"]],
+            "assert-only cell": {walk.name(at): m["assertOnly"] for at, m in measures.items() if m["assertOnly"]},
+            "break inside a word": {walk.name(at): m["midWord"][:4] for at, m in measures.items() if m["midWord"]},
+        },
+    }
+
+
+@pytest.fixture(scope="module")
+def walked(opened) -> Iterator[Callable[[str], Walk]]:
+    """``walked(stem)``: the deck presented once (see :func:`walk_deck`); when the module is done,
+    the measures of every deck walked are written to ``_build/slides/measures.{json,md}``."""
+    cache: dict[str, Walk] = {}
+
+    def get(stem: str) -> Walk:
+        if stem not in cache:
+            cache[stem] = walk_deck(opened(stem), stem)
+        return cache[stem]
+
+    yield get
+    if cache:
+        write_report({stem: summary(walk) for stem, walk in cache.items()})
+
+
+def write_report(summaries: dict[str, dict]) -> None:
+    """``measures.json`` and a readable ``measures.md`` in the slides folder."""
+    (SLIDES_DIR / "measures.json").write_text(json.dumps(summaries, indent=1, ensure_ascii=False),
+                                              encoding="utf-8")
+    lines = ["# Slide measures at 1280x720", "",
+             f"Bars: code >= {MIN_CODE_PX:g} px, prose >= {MIN_PROSE_PX:g} px, figure text >= "
+             f"{MIN_SLIDE_LABEL_PX:g} px, <= {MAX_CODE_LINES} code lines, a title on every content slide.", "",
+             "| deck | slides | min code px | min prose px | min figure text px | clipped | untitled "
+             "| max code lines |", "|---|---|---|---|---|---|---|---|"]
+    for stem, numbers in summaries.items():
+        failing = numbers["failing"]
+        lines.append(f"| {stem} | {numbers['slides']} | {numbers['min code px']} | {numbers['min prose px']} "
+                     f"| {numbers['min figure text px']} | {len(failing['clipped'])} | {len(failing['untitled'])} "
+                     f"| {numbers['max code lines']} |")
+    for stem, numbers in summaries.items():
+        lines += ["", f"## {stem}"]
+        for measure, slides_failing in numbers["failing"].items():
+            if not slides_failing:
+                continue
+            lines.append(f"- **{measure}**:")
+            if isinstance(slides_failing, dict):
+                lines += [f"  - {name}: {detail}" for name, detail in slides_failing.items()]
+            else:
+                lines += [f"  - {name}" for name in slides_failing]
+    (SLIDES_DIR / "measures.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def failing(walk: Walk, measure: str):
+    return summary(walk)["failing"][measure]
 
 
 @pytest.mark.parametrize("stem", STEMS)
-def test_no_code_or_output_runs_off_the_right_edge(stem, opened):
-    """Code and printed output wrap inside the slide: no block is wider than the room it has."""
-    too_wide = opened(stem).reveal("""(() => {
-        Reveal.configure({transition: 'none'});
-        const wide = [];
-        for (const slide of Reveal.getSlides()) {
-            const at = Reveal.getIndices(slide);
-            Reveal.slide(at.h, at.v || 0, 10000);
-            for (const block of slide.querySelectorAll('pre')) {
-                if (block.scrollWidth > block.clientWidth + 1) {
-                    wide.push(`slide ${at.h + 1}.${(at.v || 0) + 1}: ` +
-                              `"${block.textContent.trim().slice(0, 40)}..."`);
-                }
-            }
-        }
-        Reveal.slide(0, 0);
-        return wide;
-    })()""")
-    assert not too_wide, "blocks cut off at the right: " + "; ".join(too_wide)
+def test_reveal_is_set_up_for_a_16_9_projector(stem, opened):
+    deck = opened(stem)
+    config = deck.reveal("(({width, height, margin, center, navigationMode}) => "
+                         "({width, height, margin, center, navigationMode}))(Reveal.getConfig())")
+    assert config == {"width": slides.SLIDE_WIDTH, "height": slides.SLIDE_HEIGHT, "margin": 0.04,
+                      "center": False, "navigationMode": "linear"}
+    assert deck.reveal("Reveal.getScale()") == pytest.approx(1 / 1.04, abs=1e-3)
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_the_right_arrow_reaches_every_slide_and_fragment(stem, walked, opened):
+    walk = walked(stem)
+    assert failing(walk, "not reached by the right arrow") == []
+    fragments = opened(stem).page.evaluate(
+        "() => document.querySelectorAll('.reveal .slides .fragment').length")
+    fragment_states = sum(1 for state in walk.states if state[2] >= 0)
+    # Fragments with a shared data-fragment-index appear together: at most one state each.
+    assert 0 < fragment_states <= fragments or fragments == 0
+    assert len(walk.screenshots) == len(walk.slides)
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_nothing_is_outside_the_slide_or_cut_off(stem, walked):
+    assert failing(walked(stem), "clipped") == {}
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_code_and_prose_are_large_enough_on_screen(stem, walked):
+    walk = walked(stem)
+    assert failing(walk, f"code < {MIN_CODE_PX:g} px") == {}
+    assert failing(walk, f"prose < {MIN_PROSE_PX:g} px") == {}
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_figure_text_is_large_enough_on_screen(stem, walked):
+    """Figure text is not in the DOM: a PNG's smallest text is its on-screen scale times the
+    course style's smallest font at the dpi the PNG was drawn at; an SVG's is measured."""
+    walk = walked(stem)
+    unknown = [walk.name(at) for at, m in walk.measures.items() for f in m["figures"]
+               if figure_text_px(f) is None]
+    assert unknown == [], "figures whose text size cannot be told (no dpi in the PNG, no SVG text)"
+    assert failing(walk, f"figure text < {MIN_SLIDE_LABEL_PX:g} px") == {}
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_every_content_slide_has_a_title_at_the_same_place(stem, walked):
+    walk = walked(stem)
+    assert failing(walk, "untitled") == []
+    assert failing(walk, "title not at the top") == {}
+    transformed = [walk.name(at) for at, m in walk.measures.items()
+                   if m["title"] and m["title"]["transform"] != "none"]
+    assert transformed == [], "titles the theme upper-cases"
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_the_title_slide_stands_out(stem, walked):
+    """Only the first slide is a title slide: a bigger `# ` title, centred."""
+    walk = walked(stem)
+    title = walk.measures[walk.slides[0]]["title"]
+    assert title and title["tag"] == "h1" and title["align"] == "center"
+    others = [walk.measures[at]["title"] for at in walk.content_slides() if walk.measures[at]["title"]]
+    assert others and all(other["px"] < title["px"] and other["align"] != "center" for other in others)
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_no_slide_shows_more_than_15_lines_of_code(stem, walked):
+    assert failing(walked(stem), f"more than {MAX_CODE_LINES} code lines") == {}
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_verification_stays_out_of_the_deck(stem, walked, decks):
+    """No nbval marker and no cell that only asserts on a slide (they are `check` cells)."""
+    walk = walked(stem)
+    assert "NBVAL_" not in decks[stem].html.read_text(encoding="utf-8")
+    assert failing(walk, "NBVAL_ marker") == []
+    assert failing(walk, "assert-only cell") == {}
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_code_and_output_wrap_only_at_spaces(stem, walked):
+    walk = walked(stem)
+    styles = {walk.name(at): m["wrapStyle"] for at, m in walk.measures.items() if m["wrapStyle"]}
+    assert styles == {}, "blocks that may break inside a word"
+    assert failing(walk, "break inside a word") == {}
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_a_math_slide_is_laid_out_after_a_reload_and_fast_clicks(stem, walked, opened):
+    """After reloading the deck on a math slide, and after a burst of right-arrow presses, the
+    slide is laid out as when it was reached slowly: title in its place, nothing cut off."""
+    walk = walked(stem)
+    deck = opened(stem)
+    math_slides = deck.reveal("""Reveal.getSlides().filter(s => s.querySelector('.MJXc-display'))
+        .map(s => { const i = Reveal.getIndices(s); return [i.h, i.v || 0]; })""")
+    candidates = [tuple(at) for at in math_slides if tuple(at) in walk.measures and walk.measures[tuple(at)]["title"]
+                  and not walk.clipped.get(tuple(at))]
+    if not candidates:
+        pytest.skip("no titled, unclipped slide with display math to check")
+    at = candidates[0]
+    place = walk.measures[at]["title"]["top"]
+    # A reload: the URL holds the slide (reveal's history), the page starts on it.
+    deck.go_to(*at)
+    deck.page.reload(timeout=TIMEOUT_MS)
+    wait_until_ready(deck, deck.folder / f"{stem}.slides.html")
+    deck.settle()
+    assert deck.indices()[:2] == at
+    after = deck.measure("slide")
+    assert after["title"] and abs(after["title"]["top"] - place) <= TITLE_PLACE_TOLERANCE
+    assert deck.measure("clip")["clipped"] == []
+    # Fast clicks: from two slides before it, the right arrow pressed without waiting.
+    deck.reveal("Reveal.configure({transition: 'none', backgroundTransition: 'none'})")
+    start = walk.states.index(next(state for state in walk.states if state[:2] == at))
+    first = walk.states[max(start - 6, 0)]
+    deck.reveal(f"Reveal.slide({first[0]}, {first[1]}, {first[2]})")
+    for _ in range(start - max(start - 6, 0)):
+        deck.page.keyboard.press("ArrowRight", delay=0)
+    deck.settle()
+    assert deck.indices()[:2] == at
+    fast = deck.measure("slide")
+    assert fast["title"] and abs(fast["title"]["top"] - place) <= TITLE_PLACE_TOLERANCE
+    assert deck.measure("clip")["clipped"] == []
 
 
 def first_slide_with(deck: OpenDeck, *selectors: str) -> tuple[int, int] | None:
@@ -408,29 +744,6 @@ def visible_in_current_slide(deck: OpenDeck, selector: str) -> int:
     return deck.page.evaluate(f"""() => [...document.querySelectorAll('section.present {selector}')]
         .filter(el => el.getBoundingClientRect().width > 0 && !el.closest('.fragment:not(.visible)'))
         .length""")
-
-
-@pytest.mark.parametrize("stem", STEMS)
-def test_screenshots_of_title_equation_and_figure_slides(stem, opened, executed):
-    """Saves <stem>-title.png, <stem>-equation.png and <stem>-figure.png for people to look at."""
-    deck = opened(stem)
-    SCREENSHOTS_DIR.mkdir(parents=True, exist_ok=True)
-    deck.go_to(0, 0)
-    assert visible_in_current_slide(deck, "h1") == 1, "the title slide shows no `# ` heading"
-    deck.page.screenshot(path=SCREENSHOTS_DIR / f"{stem}-title.png")
-
-    at = first_slide_with(deck, ".MJXc-display", ".mjx-chtml")
-    assert at is not None, "the deck has no typeset equation to show"
-    deck.go_to(*at, all_fragments=True)
-    assert visible_in_current_slide(deck, ".mjx-chtml") > 0, f"slide {at} shows no typeset math"
-    deck.page.screenshot(path=SCREENSHOTS_DIR / f"{stem}-equation.png")
-
-    if Expected.of(executed[stem]).figures:
-        at = first_slide_with(deck, ".jp-RenderedImage img", ".jp-RenderedSVG img",
-                              ".jp-RenderedMarkdown img")
-        deck.go_to(*at, all_fragments=True)
-        assert visible_in_current_slide(deck, "img") > 0, f"slide {at} shows no figure"
-        deck.page.screenshot(path=SCREENSHOTS_DIR / f"{stem}-figure.png")
 
 
 @pytest.mark.parametrize("stem", STEMS)
@@ -485,10 +798,11 @@ def test_the_descent_animation_plays(opened):
     deck = opened(ANIMATED_NOTEBOOK)
     at = deck.reveal("Reveal.getIndices(document.querySelector("
                      "'.reveal .slides input.anim-slider').closest('section'))")
-    deck.go_to(at["h"], at.get("v") or 0, all_fragments=True)  # the player is a fragment
+    deck.go_to(at["h"], at.get("v") or 0, all_fragments=True)  # the player may be a fragment
     player = deck.page.locator(".reveal section.present .animation")
     slider = player.locator("input.anim-slider")
     assert int(slider.get_attribute("max")) >= 2  # the player sets it from its frame count
+    player.locator("button[title='Pause']").click()
     player.locator("button[title='First frame']").click()
     assert int(slider.input_value()) == 0
     image = player.locator("img")
@@ -501,3 +815,36 @@ def test_the_descent_animation_plays(opened):
     player.locator("button[title='Pause']").click()
     assert 0 < first < second, f"the animation did not advance: frame {first}, then {second}"
     assert image.get_attribute("src") != first_picture
+
+
+def test_the_animation_starts_with_its_slide_and_lets_the_arrows_move_on(opened, walked):
+    """Reached with the arrow key, the animation plays by itself; its buttons are at least 40 px;
+    after a click on one, the arrow keys move the slides again, not the player's slider."""
+    walk = walked(ANIMATED_NOTEBOOK)
+    deck = opened(ANIMATED_NOTEBOOK)
+    at = deck.reveal("Reveal.getIndices(document.querySelector("
+                     "'.reveal .slides input.anim-slider').closest('section'))")
+    at = (at["h"], at.get("v") or 0)
+    before = walk.states[walk.states.index(next(s for s in walk.states if s[:2] == at)) - 1]
+    deck.reveal(f"Reveal.slide({before[0]}, {before[1]}, {before[2]})")
+    deck.settle()
+    deck.page.keyboard.press("ArrowRight")
+    deck.settle()
+    assert deck.indices()[:2] == at
+    player = deck.page.locator(".reveal section.present .animation")
+    slider = player.locator("input.anim-slider").element_handle()
+    deck.page.wait_for_function("slider => Number(slider.value) > 0", arg=slider, timeout=TIMEOUT_MS)
+    buttons = player.locator(".anim-buttons button")
+    sizes = [buttons.nth(i).bounding_box() for i in range(buttons.count())]
+    small = [(round(box["width"]), round(box["height"])) for box in sizes
+             if box["width"] < 40 or box["height"] < 40]
+    assert buttons.count() >= 5 and small == [], "buttons smaller than 40x40 px on screen"
+    player.locator("button[title='Pause']").click()
+    deck.page.wait_for_timeout(50)
+    assert deck.page.evaluate("() => !document.activeElement.closest('.animation')"), \
+        "the player keeps the keyboard focus"
+    frame = slider.input_value()
+    state = deck.indices()
+    deck.page.keyboard.press("ArrowRight")
+    deck.settle()
+    assert slider.input_value() == frame and deck.indices() != state, "the arrow key moved the player"

@@ -8,6 +8,11 @@ and jQuery 2 come from ``node_modules/`` (pinned by ``package-lock.json``, insta
 ``npm ci``) and are copied to ``_build/slides/vendor/``, so the folder can be zipped and presented
 anywhere.  nbconvert's reveal template needs exactly these major versions (the reveal 4 file
 layout and the ``MathJax.Hub`` API of MathJax 2).
+
+A deck shows the lesson, not its verification: :func:`slide_notebook` drops the cells whose role
+(:mod:`course_editions.roles`) is ``check``, ``solution`` or ``starter`` and strips nbval's
+``# NBVAL_...`` lines; ``notes`` cells go to the speaker view.  The slide is 1280x720 (16:9), laid
+out by the template in ``slides/offline-reveal/``.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from nbconvert import SlidesExporter
 from nbconvert.preprocessors import ExecutePreprocessor
 from traitlets.config import Config
 
+from course_editions import roles
 from sinefit.data import repo_root
 
 #: Where nbconvert finds the course's template (``slides/offline-reveal/``).
@@ -43,6 +49,10 @@ REQUIRE_JS_URL = f"{VENDOR}/require.js"
 JQUERY_URL = f"{VENDOR}/jquery.min.js"
 #: ``white`` uses fonts shipped with reveal.js (no web-font request), on a projector-friendly white.
 THEME = "white"
+#: The slide canvas in CSS pixels: a 16:9 projector (reveal.js scales it to the screen).
+SLIDE_WIDTH, SLIDE_HEIGHT = 1280, 720
+#: Cell roles that are not shown in a deck (verification, and the exercises' code).
+HIDDEN_ROLES = frozenset({"check", "solution", "starter"})
 
 #: npm package -> (required major version, files or folders to copy, destination in ``vendor/``).
 #: MathJax is 73 MB installed; the deck needs only the CommonHTML output of the TeX input.
@@ -116,6 +126,33 @@ def fresh_executed(notebook: Path, executed_dir: Path, after: float) -> Path | N
     return executed
 
 
+def slide_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of ``nb`` holding what the deck shows.
+
+    Cells whose role is in :data:`HIDDEN_ROLES` are dropped (if such a cell started a slide, the
+    next cell shown starts it instead), ``# NBVAL_...`` lines are stripped from code cells, and a
+    cell without slide metadata (added in JupyterLab) continues the current slide.
+    """
+    nb = copy.deepcopy(nb)
+    kept = []
+    pending_start: str | None = None
+    for cell in nb.cells:
+        kind = roles.slide_type(cell)
+        if roles.role(cell) in HIDDEN_ROLES:
+            if kind in {"slide", "subslide"} and pending_start != "slide":
+                pending_start = kind
+            continue
+        if pending_start and kind in {"-", "fragment"}:
+            cell.metadata.setdefault("slideshow", {})["slide_type"] = pending_start
+        if kind not in {"skip", "notes"}:
+            pending_start = None
+        if cell.cell_type == "code":
+            cell.source = roles.strip_test_markers(cell.source)
+        kept.append(cell)
+    nb.cells = kept
+    return nb
+
+
 def exporter() -> SlidesExporter:
     """nbconvert's slide exporter pointed at the vendored assets and the course template."""
     config = Config()
@@ -123,6 +160,8 @@ def exporter() -> SlidesExporter:
     config.SlidesExporter.reveal_theme = THEME
     config.SlidesExporter.reveal_transition = "slide"
     config.SlidesExporter.reveal_number = "c/t"
+    config.SlidesExporter.reveal_width = str(SLIDE_WIDTH)
+    config.SlidesExporter.reveal_height = str(SLIDE_HEIGHT)
     config.SlidesExporter.mathjax_url = MATHJAX_URL
     config.SlidesExporter.require_js_url = REQUIRE_JS_URL
     config.SlidesExporter.jquery_url = JQUERY_URL
@@ -197,7 +236,7 @@ def embed_local_images(nb: nbformat.NotebookNode, folder: Path) -> nbformat.Note
 
 def write_deck(nb: nbformat.NotebookNode, notebook: Path, out_dir: Path) -> Path:
     """Convert an executed notebook to ``out_dir/<stem>.slides.html``."""
-    nb = embed_local_images(copy.deepcopy(nb), notebook.parent)
+    nb = embed_local_images(slide_notebook(nb), notebook.parent)
     resources = {"metadata": {"name": notebook.stem, "path": str(notebook.parent)}}
     body, _ = exporter().from_notebook_node(nb, resources=resources)
     target = out_dir / f"{notebook.stem}.slides.html"

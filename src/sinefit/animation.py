@@ -10,6 +10,7 @@ buttons with plain Unicode symbols, so the HTML loads nothing from anywhere.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ from matplotlib.text import Text
 from numpy.typing import NDArray
 
 from sinefit import TRUE_PARAMS
+from sinefit._checks import MAX_BYTES, as_int, as_landscape, as_pair, as_real, as_steps, format_bytes
 from sinefit.descent import Trajectory
 from sinefit.landscape import Landscape
 from sinefit.plotting import LossGradArtists, plot_landscape, plot_loss_and_grad, plot_trajectory
@@ -41,6 +43,13 @@ BUTTON_SYMBOLS: dict[str, str] = {
     "fa fa-fast-forward": "\u21e5",  # last frame
     "fa fa-plus": "+",  # faster
 }
+#: The player's controls at a size a lecturer can hit on a projector (matplotlib's are 36x19 px).
+PLAYER_STYLE = """<style>
+.animation .anim-buttons button { min-width: 52px; min-height: 44px; margin: 0 3px; font-size: 24px; }
+.animation input[type=range].anim-slider { min-width: 60%; min-height: 28px; }
+.animation .anim-state { font-size: 20px; }
+</style>
+"""
 #: The largest HTML :func:`animation_html` writes, in MB (matplotlib's ``animation.embed_limit``).
 EMBED_LIMIT_MB = 4.0
 
@@ -77,6 +86,8 @@ class DescentAnimation:
 def frame_steps(steps: int, max_frames: int) -> NDArray[np.int_]:
     """Which steps to show: every step if there are at most ``max_frames``, else an even subset
     that includes the start and the last step."""
+    steps = as_steps(steps)
+    max_frames = as_int(max_frames, "max_frames", what="an integer >= 2 (the start and the end)")
     if max_frames < 2:
         raise ValueError(f"max_frames must be at least 2 (the start and the end), got {max_frames}")
     if steps + 1 <= max_frames:
@@ -90,17 +101,28 @@ def descent_animation(
     true_params: tuple[float, float] | None = TRUE_PARAMS,
     max_frames: int = 40,
     fps: float = 8.0,
-    figsize: tuple[float, float] = (12.0, 4.8),
-    dpi: float = 75.0,
+    figsize: tuple[float, float] = (14.5, 5.0),
+    dpi: float = 80.0,
 ) -> DescentAnimation:
     """Animate ``run`` on ``land``: one frame per step (at most ``max_frames``), ``fps`` per second.
 
     The figure is not a pyplot figure, so the inline backend does not also show it as a still.
+    Its default size is the slide's: 1160x400 px, shown unscaled in a deck, so the course style's
+    text is 17 px on a 1280x720 projector (:func:`sinefit.plotting.slide_label_px`).
     """
+    as_landscape(land)
+    if not isinstance(run, Trajectory):
+        raise TypeError(f"run must be a sinefit.descent.Trajectory (from a descent runner), got {type(run).__name__}")
     if len(run.params) == 0:
         raise ValueError("run has no steps to animate (its params are empty)")
+    fps = as_real(fps, "fps", example="8.0")
     if not fps > 0:
         raise ValueError(f"fps must be positive, got fps={fps!r}")
+    width, height = as_pair(figsize, "figsize", what="(width, height) in inches", positive=True)
+    dpi = as_real(dpi, "dpi", positive=True, example="80.0")
+    if 4.0 * width * height * dpi * dpi > MAX_BYTES:
+        raise ValueError(f"figsize={figsize!r} at dpi={dpi:g} would need {format_bytes(4.0 * width * height * dpi * dpi)} "
+                         "per frame; use the default figsize=(14.5, 5.0) and dpi=80")
     figure = Figure(figsize=figsize, dpi=dpi, layout="constrained")
     FigureCanvasAgg(figure)
     ax_land, ax_curve = figure.subplots(1, 2, width_ratios=[1.15, 1])
@@ -173,6 +195,8 @@ def _flatten_still_parts(figure: Figure, moving: list) -> StillPicture:
 
 def offline_player(jshtml: str) -> str:
     """matplotlib's JavaScript player without its one external asset (the Font Awesome CSS)."""
+    if not isinstance(jshtml, str):
+        raise TypeError(f"jshtml must be the HTML of matplotlib's to_jshtml() as a str, got {type(jshtml).__name__}")
     without_cdn = re.sub(r'<link rel="stylesheet"\s+href="https?://[^"]*font-awesome[^"]*">', "", jshtml)
     return re.sub(r'<i class="(fa [^"]+)"></i>', lambda m: BUTTON_SYMBOLS[m.group(1)], without_cdn)
 
@@ -191,4 +215,17 @@ def animation_html(land: Landscape, run: Trajectory, **options) -> str:
     if embedded != len(anim.frame_steps):
         raise ValueError(f"only {embedded} of {len(anim.frame_steps)} frames fit in {EMBED_LIMIT_MB} MB: "
                          "lower max_frames, dpi or figsize")
-    return offline_player(html)
+    return _stable_ids(PLAYER_STYLE + offline_player(html))
+
+
+def _stable_ids(html: str) -> str:
+    """Replace the random id matplotlib's player gets (``uuid4``) by a hash of the HTML itself.
+
+    The same animation then gives the same bytes on every build; two different animations on one
+    page still get different ids.
+    """
+    found = re.search(r'id="_anim_img([0-9a-f]{32})"', html)
+    if found is None:
+        return html
+    digest = hashlib.sha256(html.replace(found[1], "").encode("utf-8")).hexdigest()[:32]
+    return html.replace(found[1], digest)

@@ -15,13 +15,15 @@ An answer outside the window is judged by its own loss, so equivalent parameters
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from sinefit.data import load_xy
+from sinefit.feedback import Feedback, unanswered
 from sinefit.landscape import OMEGA_RANGE, T_RANGE, landscape
 from sinefit.model import mse
 
@@ -34,41 +36,30 @@ TOLERANCE: float = 0.05
 #: Grid points per axis of the search for the best loss (spacing about 0.006 in both axes).
 SEARCH_GRID: int = 1000
 
+#: Said with every answer that does not pass yet.
+RETRY_HINT = ("try several starts spread across omega in [0, 2*pi] (each valley catches only the starts "
+              "near it), more steps or another learning rate, and keep the run with the lowest loss.")
 
-@dataclass(frozen=True)
-class BlindDateResult:
-    """The verdict on one answer: its loss against the best achievable loss (no parameters)."""
 
-    passed: bool
-    loss: float
-    best_loss: float
-    tolerance: float
-    name: str = field(default="sgd_data_hidden")
+@dataclass(frozen=True, repr=False)
+class BlindDateResult(Feedback):
+    """The verdict on one answer, as a :class:`~sinefit.feedback.Feedback` that also keeps the two
+    losses it compared (never any parameters).
+
+    In a notebook it shows as a sentence: *Correct!*, *Not yet:* or *Not attempted yet:*.
+    """
+
+    loss: float = float("nan")
+    best_loss: float = float("nan")
+    tolerance: float = TOLERANCE
+    name: str = "sgd_data_hidden"
 
     @property
     def ratio(self) -> float:
-        """The answer's loss divided by the best achievable loss (1.0 is perfect)."""
+        """The answer's loss divided by the best achievable loss (1.0 is perfect; NaN without an answer)."""
+        if not (np.isfinite(self.loss) and np.isfinite(self.best_loss) and self.best_loss > 0):
+            return float("nan")
         return self.loss / self.best_loss
-
-    @property
-    def message(self) -> str:
-        """A verdict for the student that names losses only, never parameters."""
-        if self.passed:
-            return (
-                f"Match! Your MSE on {self.name} is {self.loss:.5f}, within {self.tolerance:.0%} "
-                f"of the best achievable {self.best_loss:.5f}."
-            )
-        excess = (
-            f"{self.ratio:.1f} times" if self.ratio >= 2 else f"{self.ratio - 1:.1%} above"
-        )
-        return (
-            f"Not yet: your MSE on {self.name} is {self.loss:.5f}, {excess} the best achievable "
-            f"{self.best_loss:.5f} (a pass needs at most {self.tolerance:.0%} above). "
-            f"Try another start, more steps or a different learning rate."
-        )
-
-    def __str__(self) -> str:
-        return self.message
 
 
 def _gauss_newton(
@@ -110,39 +101,80 @@ def best_loss(name: str = "sgd_data_hidden") -> float:
     return float(mse(x, y, *_best_fit(x, y)))
 
 
-def _as_number(value: object, argument: str) -> float:
+#: check_answer(omega) without t: the student may have passed both parameters in one go.
+_MISSING: Any = object()
+
+
+def _verdict_on(value: Any, argument: str) -> tuple[float | None, str, str]:
+    """The answer as a finite float, or (None, what is wrong, a hint)."""
+    if isinstance(value, str):
+        return None, f"{argument} should be a number, got the text {value[:30]!r}.", "pass numbers, e.g. check_answer(2.5, 0.3)."
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
-        raise ValueError(f"{argument} must be a real number, got {argument}={value!r}") from None
-    if arr.ndim != 0 and arr.size != 1:
-        raise ValueError(f"{argument} must be a single number, got an array of shape {arr.shape}")
+        return None, f"{argument} should be a number, got a {type(value).__name__}.", "pass numbers, e.g. check_answer(2.5, 0.3)."
+    if arr.size != 1:
+        return (None, f"{argument} should be one number, got {arr.size} of them.",
+                "to pass the end of a run, write check_answer(*run.final) or check_answer(omega, t).")
     number = float(arr.reshape(()))
     if not np.isfinite(number):
-        raise ValueError(f"{argument} must be finite, got {argument}={number!r}")
-    return number
+        return (None, f"{argument} is {number}, not a finite number: a descent whose learning rate is "
+                f"too large can end there.", "lower the learning rate and run the descent again.")
+    return number, "", ""
 
 
 def check_answer(
-    omega: float, t: float, name: str = "sgd_data_hidden", tolerance: float = TOLERANCE
+    omega: Any = ..., t: Any = _MISSING, name: str = "sgd_data_hidden", tolerance: float = TOLERANCE
 ) -> BlindDateResult:
     """Say whether (omega, t) fits the data set ``name`` within ``tolerance`` of the best possible.
 
-    The answer passes when MSE(omega, t) <= (1 + tolerance) * best achievable MSE.  The result
-    holds the two losses and a printable ``message``; it never holds the best parameters.
+    The answer passes when MSE(omega, t) <= (1 + tolerance) * best achievable MSE.  The result is a
+    :class:`~sinefit.feedback.Feedback` (a sentence in a notebook) that also holds the two losses;
+    it never holds the best parameters.  A missing (``...``), malformed or non-finite answer gets
+    a *Not attempted yet* or *Not yet* sentence, not an exception; ``check_answer(run.final)``
+    (both parameters in one argument) is understood.  A bad ``name`` or ``tolerance`` (the
+    exercise's own settings, not the student's answer) raises ``ValueError``.
     """
-    omega_value = _as_number(omega, "omega")
-    t_value = _as_number(t, "t")
-    tolerance_value = _as_number(tolerance, "tolerance")
-    if tolerance_value <= 0:
+    tolerance_value = float(tolerance)
+    if not (np.isfinite(tolerance_value) and tolerance_value > 0):
         raise ValueError(f"tolerance must be a positive fraction such as 0.05, got tolerance={tolerance!r}")
     x, y = load_xy(name)  # raises ValueError for an unknown name
-    loss = float(mse(x, y, omega_value, t_value))
+    settings = {"tolerance": tolerance_value, "name": name}
+    if t is _MISSING:
+        pair = None if omega is ... or isinstance(omega, str) else np.asarray(omega, dtype=object).ravel()
+        if pair is not None and pair.size == 2:
+            omega, t = pair
+        elif omega is not ...:
+            return BlindDateResult("incorrect", "check_answer needs two numbers, omega and t.",
+                                   "write check_answer(omega, t), or check_answer(*run.final) for a run.",
+                                   **settings)
+    if unanswered(omega) or unanswered(t) or t is _MISSING:
+        return BlindDateResult("not attempted", "put the (omega, t) of your best run in place of the `...` "
+                               "and run the cell again.", **settings)
+    numbers = []
+    for value, argument in ((omega, "omega"), (t, "t")):
+        number, problem, hint = _verdict_on(value, argument)
+        if number is None:
+            return BlindDateResult("incorrect", problem, hint, **settings)
+        numbers.append(number)
+    with np.errstate(all="ignore"):  # huge parameters overflow the phase: judged below, not warned
+        phase = numbers[0] * x + numbers[1]
+        loss = float(0.5 * np.mean((y - np.sin(phase)) ** 2))
     best = best_loss(name)
+    if not np.isfinite(loss):
+        return BlindDateResult("incorrect", f"the MSE at your parameters is {loss}, not a finite number "
+                               f"(omega or t is too large to evaluate).", RETRY_HINT,
+                               loss=loss, best_loss=best, **settings)
+    if loss <= (1 + tolerance_value) * best:
+        return BlindDateResult(
+            "correct",
+            f"A match: your MSE on {name} is {loss:.5f}, within {tolerance_value:.0%} of the best "
+            f"achievable {best:.5f}.",
+            loss=loss, best_loss=best, **settings)
+    ratio = loss / best
+    excess = f"{ratio:.1f} times" if ratio >= 2 else f"{ratio - 1:.1%} above"
     return BlindDateResult(
-        passed=loss <= (1 + tolerance_value) * best,
-        loss=loss,
-        best_loss=best,
-        tolerance=tolerance_value,
-        name=name,
-    )
+        "incorrect",
+        f"your MSE on {name} is {loss:.5f}, {excess} the best achievable {best:.5f} (a pass needs at "
+        f"most {tolerance_value:.0%} above).",
+        RETRY_HINT, loss=loss, best_loss=best, **settings)

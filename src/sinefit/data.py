@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from sinefit._checks import ArgumentTypeError, as_int, as_real, check_bytes, check_phase, describe
+
 
 @dataclass(frozen=True)
 class DataSpec:
@@ -35,16 +37,26 @@ DATASETS: dict[str, DataSpec] = {
 def generate(n: int, omega: float, t: float, noise: float, seed: int) -> NDArray[np.float64]:
     """Return ``n`` rows ``(x, y)`` with x uniform in [-pi, pi] and y = sin(omega*x + t) + noise.
 
-    The noise is Gaussian with standard deviation ``noise``; the same ``seed`` gives the same
-    array on every run and machine.
+    The noise is Gaussian with standard deviation ``noise``; the same ``seed`` (an integer >= 0)
+    gives the same array on every run and machine.  Raises ValueError for non-finite parameters,
+    for parameters so large that the data would overflow, and for more rows than fit in
+    :data:`sinefit._checks.MAX_BYTES`.
     """
-    if not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a positive integer number of rows, got n={n!r}")
+    n = as_int(n, "n", low=1, what="a positive integer number of rows")
+    check_bytes(16.0 * n, f"generate(n={n:,}) (an (n, 2) float64 array)", "ask for fewer rows")
+    omega = as_real(omega, "omega", example="2.188")
+    t = as_real(t, "t", example="1.0")
+    noise = as_real(noise, "noise", example="0.1")
     if not noise >= 0:
         raise ValueError(f"noise is a standard deviation and must be >= 0, got noise={noise!r}")
+    seed = as_int(seed, "seed", low=0, what="an integer >= 0 (the same seed gives the same data)")
+    check_phase(np.array([np.pi]), np.array([omega]), np.array([t]))
     rng = np.random.default_rng(seed)
     x = rng.uniform(-np.pi, np.pi, size=n)
-    y = np.sin(omega * x + t) + noise * rng.standard_normal(n)
+    with np.errstate(over="ignore", invalid="ignore"):
+        y = np.sin(omega * x + t) + noise * rng.standard_normal(n)
+    if not np.all(np.isfinite(y)):
+        raise ValueError(f"noise={noise!r} is too large: the noisy y overflow float64; use a noise level such as 0.1")
     return np.column_stack([x, y])
 
 
@@ -67,24 +79,79 @@ def data_dir() -> Path:
     return Path(override) if override else repo_root() / "data"
 
 
+def _corrupt(path: Path, reason: str) -> ValueError:
+    return ValueError(f"data file {path} is corrupt: {reason}; run `make data` to regenerate it")
+
+
+def read_data_file(path: Path) -> NDArray[np.float64]:
+    """Read a course ``.npy`` file, checking that it holds finite float64 rows (x, y).
+
+    Never unpickles: a file holding Python objects is refused as corrupt, as is anything that is
+    not a complete ``.npy`` file of shape (n, 2) and dtype float64.
+    """
+    path = Path(path)
+    with open(path, "rb") as handle:
+        try:
+            version = np.lib.format.read_magic(handle)
+            if version == (1, 0):
+                shape, _, dtype = np.lib.format.read_array_header_1_0(handle)
+            elif version == (2, 0):
+                shape, _, dtype = np.lib.format.read_array_header_2_0(handle)
+            else:
+                raise ValueError(f"unsupported .npy format version {version}")
+        except (ValueError, EOFError, SyntaxError) as exc:
+            raise _corrupt(path, f"it is not a valid .npy file ({exc})") from None
+    if dtype.hasobject:
+        raise _corrupt(path, "it holds Python objects (pickled data), not numbers, and is not loaded")
+    if dtype != np.dtype(np.float64):
+        raise _corrupt(path, f"it holds {dtype} values, expected float64")
+    if len(shape) != 2 or shape[1] != 2 or shape[0] < 1:
+        raise _corrupt(path, f"it holds an array of shape {shape}, expected (n, 2) rows of (x, y)")
+    try:
+        data = np.load(path, allow_pickle=False)
+    except (ValueError, EOFError, OSError) as exc:
+        raise _corrupt(path, f"its data cannot be read ({exc})") from None
+    if not np.all(np.isfinite(data)):
+        bad = int(np.count_nonzero(~np.isfinite(data)))
+        raise _corrupt(path, f"it holds {bad} non-finite value(s) (NaN or inf)")
+    return data
+
+
 def load(name: str = "sgd_data") -> NDArray[np.float64]:
-    """Load ``data/<name>.npy`` as a float64 array of shape (n, 2), whatever the working directory."""
+    """Load ``data/<name>.npy`` as a float64 array of shape (n, 2), whatever the working directory.
+
+    Raises FileNotFoundError for a missing file and ValueError for an unknown name or a file that
+    does not hold finite float64 rows (x, y) (see :func:`read_data_file`).
+    """
+    if not isinstance(name, str):
+        raise ArgumentTypeError(f"name must be the name of a data set, one of {sorted(DATASETS)}, got name={describe(name)}")
     if name not in DATASETS:
         raise ValueError(f"unknown data set name={name!r}; the course has {sorted(DATASETS)}")
     path = data_dir() / f"{name}.npy"
     if not path.is_file():
         raise FileNotFoundError(f"data file {path} is missing; run `make data` to regenerate it")
-    return np.load(path)
+    return read_data_file(path)
 
 
 def load_xy(
     name: str = "sgd_data", rows: int | None = None, dtype: type = np.float64
 ) -> tuple[NDArray, NDArray]:
-    """Return the columns ``x`` and ``y`` of the first ``rows`` rows (all rows if None) as ``dtype``."""
+    """Return the columns ``x`` and ``y`` of the first ``rows`` rows (all rows if None) as ``dtype``.
+
+    ``dtype`` is a floating-point type (np.float64, np.float32, "float32", ...).
+    """
+    try:
+        float_type = np.dtype(dtype)
+    except TypeError:
+        raise ArgumentTypeError(f"dtype must be a floating-point type such as np.float32, got dtype={describe(dtype)}") from None
+    if float_type.kind != "f":
+        raise ArgumentTypeError(f"dtype must be a floating-point type such as np.float32, got dtype={float_type}")
     data = load(name)
-    if rows is not None and not 1 <= rows <= len(data):
-        raise ValueError(f"rows must be between 1 and {len(data)} for {name!r}, got rows={rows}")
-    data = data[:rows].astype(dtype)
+    if rows is not None:
+        rows = as_int(rows, "rows", what=f"an integer between 1 and {len(data)} for {name!r}")
+        if not 1 <= rows <= len(data):
+            raise ValueError(f"rows must be between 1 and {len(data)} for {name!r}, got rows={rows}")
+    data = data[:rows].astype(float_type)
     return data[:, 0], data[:, 1]
 
 

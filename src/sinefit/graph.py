@@ -10,6 +10,7 @@ loss; rendering needs graphviz's ``dot`` program, building the graph does not.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from pathlib import Path
@@ -18,8 +19,16 @@ from typing import Any
 import graphviz
 import torch
 
+from sinefit._checks import ArgumentTypeError, check_callable, describe
 from sinefit.data import load_xy, repo_root
 from sinefit.training import course_loss
+
+
+#: Left to right, the direction of the forward pass, with labels that read on a slide: the graph of
+#: the course loss fills the width of a 16:9 slide (1192 px) with labels of 17.5 px on screen.
+GRAPH_ATTR = {"rankdir": "LR", "ranksep": "0.2", "nodesep": "0.2"}
+NODE_ATTR = {"fontname": "Helvetica", "fontsize": "20", "margin": "0.08,0.04", "penwidth": "1.4"}
+EDGE_ATTR = {"penwidth": "1.6", "arrowsize": "1.1"}
 
 
 def draw_graph(
@@ -32,10 +41,27 @@ def draw_graph(
     """A graphviz ``Digraph`` of everything reachable from ``root`` through ``inputs``.
 
     Edges point from an input to the node that consumes it (the direction of the forward pass).
-    Leaves (by default: nodes without inputs) are drawn as boxes, operations as ellipses.
+    Leaves (by default: nodes without inputs) are drawn as light blue boxes, operations as white
+    boxes with rounded corners (narrower than ellipses, so a left-to-right graph fits a slide).
+    ``key`` tells nodes apart and names them in the DOT source.  With the default (``id``) the
+    nodes are named by walk order instead (``node0`` is ``root``), not by memory address, so the
+    same graph gives the same source and SVG on every run.
+    Labels are drawn literally: quotes, brackets and backslashes in them are escaped.
     """
+    check_callable(inputs, "inputs", "lambda node: node.parents")
+    check_callable(label, "label", "lambda node: node.op")
+    check_callable(key, "key", "id")
+    if is_leaf is not None:
+        check_callable(is_leaf, "is_leaf", "lambda node: not node.parents")
     is_leaf = is_leaf or (lambda node: not list(inputs(node)))
-    dot = graphviz.Digraph(graph_attr={"rankdir": "BT"}, node_attr={"fontname": "Helvetica"})
+    dot = graphviz.Digraph(graph_attr=GRAPH_ATTR, node_attr=NODE_ATTR, edge_attr=EDGE_ATTR)
+    number: dict[Hashable, str] = {}
+
+    def name(node: Any) -> str:
+        if key is not id:
+            return str(key(node))
+        return number.setdefault(key(node), f"node{len(number)}")
+
     seen: set[Hashable] = set()
     stack = [root]
     while stack:
@@ -44,10 +70,13 @@ def draw_graph(
             continue
         seen.add(key(node))
         leaf = is_leaf(node)
-        dot.node(str(key(node)), label(node), shape="box" if leaf else "ellipse",
-                 style="filled", fillcolor="lightblue" if leaf else "white")
+        text = label(node)
+        if not isinstance(text, str):
+            raise ArgumentTypeError(f"label must return a str for every node, got {describe(text)} for {describe(node)}")
+        dot.node(name(node), graphviz.escape(text), shape="box",
+                 style="filled" if leaf else "rounded,filled", fillcolor="lightblue" if leaf else "white")
         for parent in inputs(node):
-            dot.edge(str(key(parent)), str(key(node)))
+            dot.edge(name(parent), name(node))
             stack.append(parent)
     return dot
 
@@ -57,6 +86,11 @@ def torch_graph(tensor: torch.Tensor, names: Mapping[str, torch.Tensor]) -> grap
 
     ``names`` maps a name to each leaf tensor that requires grad (e.g. ``{"omega": omega}``).
     """
+    if not isinstance(tensor, torch.Tensor):
+        raise ArgumentTypeError(f"tensor must be a torch.Tensor computed from tensors with requires_grad=True, "
+                                f"got tensor={describe(tensor)}")
+    if not isinstance(names, Mapping) or not all(isinstance(v, torch.Tensor) for v in names.values()):
+        raise ArgumentTypeError(f"names must map names to leaf tensors, e.g. {{'omega': omega}}, got names={describe(names)}")
     if tensor.grad_fn is None:
         raise ValueError("tensor has no grad_fn: build it from tensors with requires_grad=True")
     name_of = {id(value): name for name, value in names.items()}
@@ -91,15 +125,22 @@ def course_loss_graph() -> graphviz.Digraph:
 
 def graph_labels(dot: graphviz.Digraph) -> list[str]:
     """The sorted node labels of a ``Digraph``, read from its source (no rendering needed)."""
-    found = re.findall(r'\[label=(?:"([^"]*)"|(\w+))', dot.source)
-    return sorted(quoted or bare for quoted, bare in found)
+    if not isinstance(dot, graphviz.Digraph):
+        raise ArgumentTypeError(f"dot must be a graphviz.Digraph (from draw_graph), got dot={describe(dot)}")
+    found = re.findall(r'\[label=(?:"((?:[^"\\]|\\.)*)"|(\w+))', dot.source)
+    return sorted(_unescape(quoted) or bare for quoted, bare in found)
 
 
 _DOT_ID = r'"(?:[^"\\]|\\.)*"|[^\s"\[\]]+'
 
 
+def _unescape(text: str) -> str:
+    """A quoted DOT string's content as written: ``\\"`` is ``"`` and ``\\\\`` is a backslash."""
+    return re.sub(r"\\(.)", r"\1", text, flags=re.S)
+
+
 def _unquote(dot_id: str) -> str:
-    return dot_id[1:-1].replace('\\"', '"') if dot_id.startswith('"') else dot_id
+    return _unescape(dot_id[1:-1]) if dot_id.startswith('"') else dot_id
 
 
 def graph_edges(dot: graphviz.Digraph) -> list[tuple[str, str]]:
@@ -126,9 +167,12 @@ def graph_edges(dot: graphviz.Digraph) -> list[tuple[str, str]]:
 
 
 def svg_labels(svg_text: str) -> list[str]:
-    """The sorted node labels of an SVG written by graphviz (the ``<text>`` of each node)."""
+    """The sorted node labels of an SVG written by graphviz (the ``<text>`` of each node, unescaped)."""
+    if not isinstance(svg_text, str):
+        raise ArgumentTypeError(f"svg_text must be the SVG as a str, got svg_text={describe(svg_text)}")
     nodes = re.findall(r'<g id="node\d+" class="node">(.*?)</g>', svg_text, flags=re.S)
-    labels = [" ".join(re.findall(r"<text[^>]*>([^<]*)</text>", node)) for node in nodes]
+    labels = [" ".join(html.unescape(text) for text in re.findall(r"<text[^>]*>([^<]*)</text>", node))
+              for node in nodes]
     return sorted(labels)
 
 
@@ -153,6 +197,47 @@ def write_call_graph(path: Path | None = None) -> Path:
         ) from None
     target.write_text(svg, encoding="utf-8")
     return target
+
+
+def print_autograd_graph(tensor: torch.Tensor, names: Mapping[str, torch.Tensor],
+                         indent: str = "    ") -> tuple[list[str], int]:
+    """Print the autograd graph behind ``tensor`` as an indented tree, the loss's node first.
+
+    Each line is a node, indented one level deeper than the node that consumes it; a leaf shows its
+    name from ``names`` and its node class, e.g. ``omega (AccumulateGrad)``.  A node reached a
+    second time is printed once more with ``(see above)`` and not expanded again.  Returns the
+    labels of the distinct nodes (as :func:`torch_graph` labels them) and the number of edges.
+    """
+    if not isinstance(tensor, torch.Tensor):
+        raise ArgumentTypeError(f"tensor must be a torch.Tensor computed from tensors with requires_grad=True, "
+                                f"got tensor={describe(tensor)}")
+    if tensor.grad_fn is None:
+        raise ValueError("tensor has no grad_fn: build it from tensors with requires_grad=True")
+    name_of = {id(value): name for name, value in names.items()}
+    seen: set[int] = set()
+    labels: list[str] = []
+    edges = 0
+
+    def walk(fn: Any, depth: int) -> None:
+        nonlocal edges
+        leaf = getattr(fn, "variable", None)  # AccumulateGrad nodes hold their leaf tensor
+        if leaf is not None and id(leaf) not in name_of:
+            raise ValueError(f"a leaf of shape {tuple(leaf.shape)} has no name: add it to names")
+        label = type(fn).__name__ if leaf is None else name_of[id(leaf)]
+        shown = label if leaf is None else f"{label} ({type(fn).__name__})"
+        if id(fn) in seen:
+            print(indent * depth + shown + "  (see above)")
+            return
+        print(indent * depth + shown)
+        seen.add(id(fn))
+        labels.append(label)
+        for parent, _ in fn.next_functions:
+            if parent is not None:  # None: an input that needs no gradient (data, constants)
+                edges += 1
+                walk(parent, depth + 1)
+
+    walk(tensor.grad_fn, 0)
+    return labels, edges
 
 
 if __name__ == "__main__":

@@ -19,20 +19,26 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from sinefit._checks import as_data
+from sinefit._checks import CHUNK_ELEMENTS, as_data, as_int, as_real, check_bytes, check_phase, check_work
 
 
 def _check_point(omega: float, t: float) -> tuple[float, float]:
-    point = np.asarray([omega, t], dtype=float)
-    if point.shape != (2,) or not np.all(np.isfinite(point)):
-        raise ValueError(f"omega and t must be two finite numbers, got omega={omega!r}, t={t!r}")
-    return float(point[0]), float(point[1])
+    """omega and t as two finite floats (each a single real number)."""
+    values = []
+    for name, value in (("omega", omega), ("t", t)):
+        try:
+            values.append(as_real(value, name))
+        except ValueError as exc:  # ArgumentTypeError is a ValueError too
+            raise type(exc)(f"omega and t must be two finite numbers: {exc}") from None
+    return values[0], values[1]
 
 
 def _check_batch_size(batch_size: int, n: int) -> int:
-    if not isinstance(batch_size, (int, np.integer)) or not 1 <= batch_size <= n:
-        raise ValueError(f"batch_size must be an integer between 1 and the {n} data rows, got batch_size={batch_size!r}")
-    return int(batch_size)
+    what = f"an integer between 1 and the {n} data rows"
+    size = as_int(batch_size, "batch_size", what=what)
+    if not 1 <= size <= n:
+        raise ValueError(f"batch_size must be {what}, got batch_size={batch_size!r}")
+    return size
 
 
 def per_example_grads(x: ArrayLike, y: ArrayLike, omega: float, t: float) -> NDArray[np.float64]:
@@ -42,6 +48,7 @@ def per_example_grads(x: ArrayLike, y: ArrayLike, omega: float, t: float) -> NDA
     """
     x_arr, y_arr = as_data(x, y)
     omega, t = _check_point(omega, t)
+    check_phase(x_arr, np.array([omega]), np.array([t]))
     phase = omega * x_arr + t
     d_t = -(y_arr - np.sin(phase)) * np.cos(phase)
     return np.column_stack([d_t * x_arr, d_t])
@@ -51,16 +58,18 @@ def batch_indices(n: int, batch_size: int, n_batches: int, seed: int) -> NDArray
     """``n_batches`` random minibatches of row indices, shape ``(n_batches, batch_size)``.
 
     Each minibatch holds ``batch_size`` distinct rows of ``range(n)`` (drawn without replacement, as
-    in one shuffled epoch); different minibatches are independent.  The same seed gives the same
-    minibatches on every run.
+    in one shuffled epoch); different minibatches are independent.  The same seed (an integer
+    >= 0) gives the same minibatches on every run.  Raises ValueError when the result would pass
+    :data:`sinefit._checks.MAX_BYTES` or the draw :data:`sinefit._checks.MAX_EVALUATIONS`;
+    large draws are made a chunk of batches at a time (the same numbers as in one go).
     """
-    if not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a positive number of data rows, got n={n!r}")
+    n = as_int(n, "n", low=1, what="a positive number of data rows")
     batch_size = _check_batch_size(batch_size, n)
-    if not isinstance(n_batches, (int, np.integer)) or n_batches < 1:
-        raise ValueError(f"n_batches must be a positive integer, got n_batches={n_batches!r}")
+    n_batches = as_int(n_batches, "n_batches", low=1, what="a positive integer")
+    seed = as_int(seed, "seed", low=0, what="an integer >= 0 (the same seed gives the same batches)")
+    what = f"{n_batches:,} minibatches of {batch_size:,} rows"
+    check_bytes(8.0 * n_batches * batch_size, what, "ask for fewer minibatches")
     rng = np.random.default_rng(seed)
-    n_batches = int(n_batches)
     if batch_size * batch_size <= n:
         # Small batches rarely repeat a row (probability about b^2 / 2N): draw rows with
         # replacement and redraw the batches that repeat one.  Kept batches are uniform over the
@@ -73,11 +82,19 @@ def batch_indices(n: int, batch_size: int, n_batches: int, seed: int) -> NDArray
                 return rows.astype(np.intp)
             rows[repeats] = rng.integers(n, size=(int(repeats.sum()), batch_size))
     # Larger batches: one random key per row, the batch_size smallest keys pick the rows (a
-    # uniformly random subset, as the first batch_size rows of a shuffle are).
-    keys = rng.random((n_batches, n))
-    if batch_size == n:
-        return np.argsort(keys, axis=1)
-    return np.argpartition(keys, batch_size - 1, axis=1)[:, :batch_size]
+    # uniformly random subset, as the first batch_size rows of a shuffle are).  The keys are drawn
+    # a chunk of batches at a time: the generator gives the same numbers as one (n_batches, n) draw.
+    check_work(float(n_batches) * n, f"drawing {what} from {n:,} rows (one random key per row and batch)",
+               "ask for fewer minibatches")
+    chunk = max(1, CHUNK_ELEMENTS // n)
+    parts = []
+    for begin in range(0, n_batches, chunk):
+        keys = rng.random((min(chunk, n_batches - begin), n))
+        if batch_size == n:
+            parts.append(np.argsort(keys, axis=1))
+        else:
+            parts.append(np.argpartition(keys, batch_size - 1, axis=1)[:, :batch_size].copy())
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 def minibatch_grads(
@@ -86,6 +103,8 @@ def minibatch_grads(
     """The gradient of the MSE on ``n_batches`` random minibatches (see :func:`batch_indices`), shape ``(n_batches, 2)``."""
     per_example = per_example_grads(x, y, omega, t)
     rows = batch_indices(len(per_example), batch_size, n_batches, seed)
+    check_bytes(16.0 * rows.size, f"the gradients of {rows.shape[0]:,} minibatches of {rows.shape[1]:,} rows",
+                "ask for fewer minibatches")
     return per_example[rows].mean(axis=1)
 
 
@@ -96,6 +115,8 @@ def gradient_spread(
     per_example = per_example_grads(x, y, omega, t)
     full = per_example.mean(axis=0)
     rows = batch_indices(len(per_example), batch_size, n_batches, seed)
+    check_bytes(16.0 * rows.size, f"the gradients of {rows.shape[0]:,} minibatches of {rows.shape[1]:,} rows",
+                "ask for fewer minibatches")
     deviations = per_example[rows].mean(axis=1) - full
     return float(np.sqrt(np.mean(np.sum(deviations**2, axis=1))))
 

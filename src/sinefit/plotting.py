@@ -3,37 +3,133 @@ drew, so tests can check the data instead of pixels."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import matplotlib as mpl
+import matplotlib.colors as mcolors
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib import patheffects
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colorbar import Colorbar
 from matplotlib.contour import QuadContourSet
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.text import Text
 from numpy.typing import ArrayLike
 
 from sinefit import TRUE_PARAMS
+from sinefit._checks import as_landscape, as_pair
 from sinefit.descent import Trajectory
 from sinefit.landscape import Landscape
 
-#: Readable on a projector: large fonts, thick lines, a colour-blind-safe map.
+#: Readable on a projector: large fonts, thick lines, a colour-blind-safe map.  Every text size is
+#: set in points (none relative), so :func:`slide_label_px` knows the smallest one.
 COURSE_STYLE: dict[str, Any] = {
     "figure.figsize": (10.0, 6.0),
     "figure.dpi": 80,
+    "savefig.dpi": "figure",
     "figure.constrained_layout.use": True,
-    "font.size": 15,
+    "font.size": 16,
     "axes.titlesize": 17,
-    "axes.labelsize": 16,
-    "legend.fontsize": 13,
+    "axes.labelsize": 17,
+    "xtick.labelsize": 16,
+    "ytick.labelsize": 16,
+    "legend.fontsize": 16,
+    "legend.title_fontsize": 16,
+    "figure.titlesize": 18,
     "lines.linewidth": 2.2,
     "lines.markersize": 7,
     "image.cmap": "viridis",
     "axes.grid": False,
 }
+
+# --- figures on a slide --------------------------------------------------------------------------
+# The decks (course_editions.slides) are 1280x720 CSS px slides that reveal.js draws at 1/1.04 of
+# their size on a 1280x720 projector; a figure gets at most the slide's content box below the
+# title, and is shrunk (never enlarged) to fit it.
+
+#: The largest box (width, height) in CSS px of the slide that a figure is shown in.
+SLIDE_FIGURE_BOX_PX: tuple[float, float] = (1192.0, 600.0)
+#: On-screen pixels per CSS pixel of the slide at 1280x720 (reveal.js's 4 % margin).
+SLIDE_SCREEN_SCALE = 1 / 1.04
+#: The smallest figure text, in on-screen pixels at 1280x720, that reads from the back row.
+MIN_SLIDE_LABEL_PX = 16.0
+#: The widest and tallest figure (inches at the style's dpi) that a slide shows at full size.
+SLIDE_FIGSIZE_MAX: tuple[float, float] = (SLIDE_FIGURE_BOX_PX[0] / 80, SLIDE_FIGURE_BOX_PX[1] / 80)
+
+_TEXT_SIZE_KEYS = ("font.size", "axes.titlesize", "axes.labelsize", "xtick.labelsize",
+                   "ytick.labelsize", "legend.fontsize", "legend.title_fontsize", "figure.titlesize")
+
+
+def smallest_font_pt(style: dict[str, Any] | None = None) -> float:
+    """The smallest text size (points) the style sets (default: :data:`COURSE_STYLE`)."""
+    style = COURSE_STYLE if style is None else style
+    return float(min(style[key] for key in _TEXT_SIZE_KEYS if key in style))
+
+
+def slide_scale(figsize: tuple[float, float], dpi: float | None = None) -> float:
+    """On-screen pixels per figure pixel for a figure of ``figsize`` inches shown on a slide."""
+    dpi = COURSE_STYLE["figure.dpi"] if dpi is None else dpi
+    width, height = (size * dpi for size in figsize)
+    fit = min(1.0, SLIDE_FIGURE_BOX_PX[0] / width, SLIDE_FIGURE_BOX_PX[1] / height)
+    return fit * SLIDE_SCREEN_SCALE
+
+
+def slide_label_px(figsize: tuple[float, float], dpi: float | None = None,
+                   font_pt: float | None = None) -> float:
+    """How tall, in screen pixels at 1280x720, text of ``font_pt`` points (default: the style's
+    smallest) is in a ``figsize`` figure on a slide; at least :data:`MIN_SLIDE_LABEL_PX` reads.
+
+    A figure wider or taller than :data:`SLIDE_FIGSIZE_MAX` is shrunk to fit, and its text with
+    it: ``slide_label_px((18, 5))`` is 14.2, ``slide_label_px((14.5, 5.5))`` 17.1.
+    """
+    dpi = COURSE_STYLE["figure.dpi"] if dpi is None else dpi
+    font_pt = smallest_font_pt() if font_pt is None else font_pt
+    return font_pt * dpi / 72 * slide_scale(figsize, dpi)
+
+
+def text_collisions(fig: Figure) -> list[tuple[str, str]]:
+    """Pairs of visible texts of ``fig`` whose boxes overlap (titles, axis and colorbar labels,
+    tick labels, legends' texts), as they are drawn: the figure is laid out and drawn first.
+
+    Use it on a figure before showing it on a slide: an empty list means nothing collides.  A
+    figure already shown (and closed) in a notebook gets a canvas to draw on again.
+    """
+    if not hasattr(fig.canvas, "get_renderer"):
+        FigureCanvasAgg(fig)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    # An axis keeps spare ticks whose labels it does not draw: only the drawn ones count.
+    tick_labels, drawn = set(), set()
+    for axis in (axis for ax in fig.axes for axis in ax._axis_map.values()):
+        for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+            tick_labels |= {id(tick.label1), id(tick.label2)}
+        if axis.get_visible() and axis.axes.get_visible() and axis.axes.axison:
+            for tick in axis._update_ticks():
+                drawn |= {id(tick.label1), id(tick.label2)}
+    texts = []
+    for text in fig.findobj(Text):
+        if not text.get_visible() or not text.get_text().strip() or text.get_alpha() == 0:
+            continue
+        if id(text) in tick_labels and id(text) not in drawn:
+            continue
+        box = text.get_window_extent(renderer)
+        if box.width > 0 and box.height > 0:
+            texts.append((text, box))
+    found = []
+    for i, (first, first_box) in enumerate(texts):
+        for second, second_box in texts[i + 1:]:
+            # A text's box holds room for descenders and accents above and below: boxes that
+            # share a sliver of it (tick labels meeting at a corner) do not collide.
+            wide = min(first_box.x1, second_box.x1) - max(first_box.x0, second_box.x0)
+            tall = min(first_box.y1, second_box.y1) - max(first_box.y0, second_box.y0)
+            if wide > 2 and tall > 0.25 * min(first_box.height, second_box.height):
+                found.append((first.get_text(), second.get_text()))
+    return found
 
 
 def use_course_style() -> dict[str, Any]:
@@ -103,9 +199,15 @@ def plot_landscape(
 
     Pass ``true_params=None`` to mark nothing (for data whose answer is a secret).
     """
+    as_landscape(land)
+    if true_params is not None:
+        true_params = as_pair(true_params, "true_params", what="(omega, t), two finite numbers, or None")
     ax = _axes(ax, figsize=(8, 6.5))
     contours = ax.contourf(land.omegas, land.ts, land.values, levels=levels, cmap=cmap)
-    colorbar = ax.figure.colorbar(contours, ax=ax, label="MSE")
+    colorbar = ax.figure.colorbar(contours, ax=ax)
+    # "MSE" above the colour bar, not beside it: beside it, it ran into the label of a panel on
+    # the right (often "MSE" too).  text_collisions checks the course's figures.
+    colorbar.ax.set_title("MSE", fontsize=mpl.rcParams["axes.labelsize"], loc="left", pad=8)
     marker = None
     if true_params is not None:
         (marker,) = ax.plot(
@@ -166,6 +268,11 @@ def plot_loss_and_grad(
         raise ValueError(
             f"loss and grad_norm must be 1-D and of equal length, got {loss_arr.shape} and {grad_arr.shape}"
         )
+    for name, values in (("loss", loss_arr), ("grad_norm", grad_arr)):
+        if not np.all(np.isfinite(values)):
+            first = int(np.argmin(np.isfinite(values)))
+            raise ValueError(f"{name} has non-finite values (NaN or inf) from step {first} on; plot the finite "
+                             f"part, e.g. the trajectory of a DivergenceError (err.trajectory)")
     if steps_per_epoch is not None and steps_per_epoch < 1:
         raise ValueError(f"steps_per_epoch must be a positive integer, got {steps_per_epoch}")
     ax_loss = _axes(ax, figsize=(8, 5))
@@ -194,15 +301,61 @@ def descent_figure(
     return fig, land_artists, path_line, curves
 
 
-#: Colours that stand out on the viridis landscape and from each other, for several paths at once.
-PATH_COLORS: tuple[str, ...] = ("white", "#ff3b30", "#ff9f0a", "#40e0ff", "#ff5ce1", "#b0ff57")
+#: One colour per optimizer or method in every figure of the course, keyed by the label the
+#: figures give it (Okabe-Ito colours: colour-blind safe, and dark or saturated enough to read on
+#: white; on the viridis landscape every path gets a white halo).  :func:`method_color` finds the
+#: colour of a longer label too ("SGD, b = 32" is SGD, "SGD with momentum" is momentum).
+METHOD_COLORS: dict[str, str] = {
+    "Adam": "#0072B2",
+    "RMSprop": "#56B4E9",
+    "Adagrad": "#E69F00",
+    "Nesterov": "#CC79A7",
+    "momentum": "#009E73",
+    "SGD": "#D55E00",
+    "stochastic": "#D55E00",
+    "minibatch": "#D55E00",
+    "minibatches": "#D55E00",
+    "full batch": "#000000",
+    "full data": "#000000",
+    "gradient descent": "#000000",
+}
+
+#: Colours for labels that name no method (e.g. learning rates), in order; none is a method's.
+PATH_COLORS: tuple[str, ...] = ("#17becf", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#9467bd")
+
+
+def method_color(label: str) -> str | None:
+    """The course's colour for the method a label names, or ``None``.
+
+    The first key of :data:`METHOD_COLORS` (the most specific method first) that the label holds
+    as a whole word, ignoring case, gives the colour.
+    """
+    for key, colour in METHOD_COLORS.items():
+        if re.search(rf"(?<![\w-]){re.escape(key)}(?![\w-])", str(label), flags=re.IGNORECASE):
+            return colour
+    return None
 
 
 def _colors(labels: list[str], colors: Any) -> dict[str, str]:
-    palette = list(colors) if colors is not None else list(PATH_COLORS)
-    if len(palette) < len(labels):
-        raise ValueError(f"need a colour for each of the {len(labels)} curves, got {len(palette)} colours")
-    return dict(zip(labels, palette))
+    """A colour per label: the ``colors`` given, else the method's colour or the next free one of
+    :data:`PATH_COLORS`."""
+    if colors is not None:
+        palette = list(colors)
+        if len(palette) < len(labels):
+            raise ValueError(f"need a colour for each of the {len(labels)} curves, got {len(palette)} colours")
+        return dict(zip(labels, palette))
+    found = {label: method_color(label) for label in labels}
+    spare = iter(colour for colour in PATH_COLORS if colour not in found.values())
+    return {label: found[label] or next(spare, "#444444") for label in labels}
+
+
+def _halo(color: Any) -> list[patheffects.AbstractPathEffect]:
+    """A white outline under a dark line (a black one under a light line), so the line reads on
+    every part of the landscape."""
+    red, green, blue = mcolors.to_rgb(color)
+    light = 0.2126 * red + 0.7152 * green + 0.0722 * blue > 0.6
+    return [patheffects.Stroke(linewidth=4.0, foreground="black" if light else "white", alpha=0.8),
+            patheffects.Normal()]
 
 
 def plot_trajectories(
@@ -216,15 +369,17 @@ def plot_trajectories(
     """Several descent paths on one landscape, one colour each, with a legend naming them.
 
     ``paths`` maps a label to a trajectory (or rows of (omega, t)); ``line_kw`` goes to every line.
+    Without ``colors`` a label that names a method gets its course colour (:func:`method_color`),
+    any other the next of :data:`PATH_COLORS`; every path has a halo that reads on the landscape.
     """
     if not paths:
         raise ValueError("paths is empty: pass at least one {label: trajectory}")
     land_artists = plot_landscape(land, ax=ax, true_params=true_params)
     colour_of = _colors(list(paths), colors)
-    lines = {
-        label: plot_trajectory(path, ax=land_artists.ax, label=label, color=colour_of[label], **line_kw)
-        for label, path in paths.items()
-    }
+    lines = {}
+    for label, path in paths.items():
+        style = {"path_effects": _halo(colour_of[label])} | line_kw
+        lines[label] = plot_trajectory(path, ax=land_artists.ax, label=label, color=colour_of[label], **style)
     land_artists.ax.legend(loc="upper right", framealpha=0.85)
     return land_artists, lines
 
@@ -243,13 +398,15 @@ def plot_loss_curves(
 
     Each value is either the losses per step (the x axis counts steps, or epochs with
     ``steps_per_epoch``) or a pair ``(x, losses)`` with its own x values, e.g. gradient evaluations.
+    Without ``colors`` a label that names a method gets its course colour (:func:`method_color`),
+    any other the next of :data:`PATH_COLORS`, as in :func:`plot_trajectories`.
     """
     if not curves:
         raise ValueError("curves is empty: pass at least one {label: losses}")
     if steps_per_epoch is not None and steps_per_epoch < 1:
         raise ValueError(f"steps_per_epoch must be a positive integer, got {steps_per_epoch}")
     ax = _axes(ax, figsize=(8, 5))
-    colour_of = _colors(list(curves), colors if colors is not None else [f"C{i}" for i in range(10)])
+    colour_of = _colors(list(curves), colors)
     lines = {}
     for label, curve in curves.items():
         if isinstance(curve, tuple):
@@ -275,8 +432,8 @@ def plot_gradient_samples(
     batch_grads: ArrayLike,
     ax: Axes | None = None,
     normalise: bool = False,
-    batch_color: str = "tab:gray",
-    full_color: str = "crimson",
+    batch_color: str = METHOD_COLORS["minibatch"],
+    full_color: str = METHOD_COLORS["full batch"],
 ) -> tuple[Any, Any]:
     """Minibatch gradients (thin arrows) around the full-data gradient (thick arrow), from the origin.
 
@@ -309,3 +466,37 @@ def plot_gradient_samples(
     ax.set_xlabel(r"$\partial\,\mathrm{MSE}/\partial\omega$")
     ax.set_ylabel(r"$\partial\,\mathrm{MSE}/\partial t$")
     return batch_q, full_q
+
+
+def plot_learning_rate_panels(
+    land: Landscape,
+    runs: dict[str, Trajectory],
+    true_params: tuple[float, float] | None = TRUE_PARAMS,
+    figsize: tuple[float, float] = (SLIDE_FIGSIZE_MAX[0], 4.8),
+    color: str = "white",
+) -> tuple[Figure, dict[str, Line2D]]:
+    """A small multiple: one panel per run (e.g. one learning rate each), its path on the landscape.
+
+    ``runs`` maps a panel title to a trajectory.  The panels show the same landscape with one
+    colour scale, so a single colorbar (on the last panel) reads for all.  Returns the figure and
+    the path drawn in each panel, by title.
+    """
+    if not runs:
+        raise ValueError("runs is empty: pass at least one {title: trajectory}")
+    fig, axes = plt.subplots(1, len(runs), figsize=figsize, sharey=True, squeeze=False)
+    # No tick label at the very top of the colour bar, where it would run into the "MSE" title.
+    top = float(land.values.max())
+    levels = np.linspace(0.0, top, 41)
+    ticks = [tick for tick in mpl.ticker.MaxNLocator(nbins=5).tick_values(0.0, top) if tick <= 0.95 * top]
+    paths = {}
+    for number, (ax, (title, run)) in enumerate(zip(axes[0], runs.items())):
+        drawn = plot_landscape(land, ax=ax, true_params=true_params, levels=levels)
+        if number < len(runs) - 1:
+            drawn.colorbar.remove()  # same landscape, same levels: one colorbar is enough
+        else:
+            drawn.colorbar.set_ticks(ticks)
+        if number > 0:
+            ax.set_ylabel("")
+        paths[title] = plot_trajectory(run, ax=ax, color=color)
+        ax.set_title(title)
+    return fig, paths

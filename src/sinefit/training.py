@@ -18,8 +18,19 @@ import torch
 from numpy.typing import ArrayLike, NDArray
 from torch.utils.data import default_collate
 
-from sinefit._checks import as_data
-from sinefit.descent import DivergenceError, Trajectory
+from sinefit._checks import (
+    MAX_STEPS,
+    ArgumentTypeError,
+    as_data,
+    as_float_array,
+    as_int,
+    as_real,
+    as_steps,
+    check_callable,
+    check_factory,
+    describe,
+)
+from sinefit.descent import DivergenceError, Trajectory, divergence_message
 
 #: loss_fn(x, y, omega, t) -> scalar tensor
 TorchLoss = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
@@ -35,14 +46,72 @@ class Batches(Iterable[Any], Sized, Protocol):
 
 def course_loss(x: torch.Tensor, y: torch.Tensor, omega: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     """The course loss 1/2 * mean((y - sin(omega*x + t))**2), written as the lectures write it."""
+    if not (isinstance(x, torch.Tensor) and isinstance(y, torch.Tensor)):
+        bad = "x" if not isinstance(x, torch.Tensor) else "y"
+        raise ArgumentTypeError(f"course_loss takes torch tensors, got {bad}={describe(x if bad == 'x' else y)}; "
+                                "convert with torch.from_numpy or sinefit.training.as_tensors(x, y)")
     residual = y - torch.sin(omega * x + t)
     return 0.5 * torch.mean(residual * residual)
 
 
 def as_tensors(x: ArrayLike, y: ArrayLike, dtype: torch.dtype = torch.float64) -> tuple[torch.Tensor, torch.Tensor]:
-    """Validated data as two 1-D tensors of ``dtype``."""
+    """Validated data as two 1-D tensors of ``dtype`` (a floating-point torch dtype)."""
+    _check_dtype(dtype)
     x_arr, y_arr = as_data(x, y)
     return torch.as_tensor(x_arr, dtype=dtype), torch.as_tensor(y_arr, dtype=dtype)
+
+
+def _check_dtype(dtype: Any) -> None:
+    if not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
+        raise ArgumentTypeError(f"dtype must be a floating-point torch dtype such as torch.float64, got dtype={describe(dtype)}")
+
+
+def _check_start(start: ArrayLike) -> NDArray[np.float64]:
+    start_arr = as_float_array(start, "start")
+    if start_arr.shape != (2,) or not np.all(np.isfinite(start_arr)):
+        raise ValueError(f"start must be two finite numbers (omega, t), got {start!r}")
+    return start_arr
+
+
+#: What make_optimizer should look like, for error messages.
+_OPTIMIZER_EXAMPLE = "lambda params: torch.optim.SGD(params, lr=0.1)"
+
+
+def _make_optimizer(make_optimizer: MakeOptimizer, params: list[torch.Tensor]) -> torch.optim.Optimizer:
+    """``make_optimizer(params)``, checked: a torch optimizer of exactly these parameters, lr > 0."""
+    try:
+        optimizer = make_optimizer(params)
+    except TypeError as exc:
+        raise ArgumentTypeError(f"make_optimizer must be a function of the parameter list, e.g. "
+                                f"{_OPTIMIZER_EXAMPLE}; calling it failed: {exc}") from exc
+    except ValueError as exc:  # e.g. torch's "Invalid learning rate: -0.1"
+        raise ValueError(f"make_optimizer could not make an optimizer: {exc}") from exc
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise ArgumentTypeError(f"make_optimizer must return a torch.optim optimizer, e.g. {_OPTIMIZER_EXAMPLE}; "
+                                f"it returned {describe(optimizer)}")
+    optimised = {id(p) for group in optimizer.param_groups for p in group["params"]}
+    missing = [name for name, param in zip(("omega", "t"), params) if id(param) not in optimised]
+    if missing:
+        raise ValueError(f"make_optimizer must optimise the parameters it is given ({_OPTIMIZER_EXAMPLE}); the "
+                         f"optimizer it made does not update {' and '.join(missing)}")
+    for group in optimizer.param_groups:
+        if "lr" in group:
+            lr = as_real(group["lr"], "the optimizer's lr", example="0.1")
+            if not lr > 0:
+                raise ValueError(f"make_optimizer made an optimizer with learning rate lr={lr!r}: a learning rate "
+                                 "must be positive (the NumPy runners refuse lr=0 too: nothing would move)")
+    return optimizer
+
+
+def _check_loss(loss: Any) -> None:
+    """The first value of loss_fn: a one-element tensor that depends on omega and t."""
+    if not isinstance(loss, torch.Tensor):
+        raise ArgumentTypeError(f"loss_fn must return a torch tensor, got {describe(loss)}")
+    if loss.numel() != 1:
+        raise ValueError(f"loss_fn must return a single number (a scalar tensor), got shape {tuple(loss.shape)}")
+    if not loss.requires_grad:
+        raise ValueError("loss_fn returned a tensor that does not depend on omega and t (no gradient): "
+                         "compute it from the omega and t it is given, without .item() or .detach()")
 
 
 def _grad_values(*params: torch.Tensor) -> list[float]:
@@ -64,29 +133,35 @@ def fit_torch(
     Every step evaluates ``loss_fn`` on the full data (plain gradient descent when the optimizer
     is ``torch.optim.SGD``).  Row k of the trajectory holds the parameters before step k and the
     loss and gradient computed there; the last row holds the final parameters.
+
+    ``make_optimizer`` is a function of the parameter list (not an optimizer class) returning an
+    optimizer of those parameters with a positive learning rate; ``steps`` is an integer in
+    [0, :data:`sinefit._checks.MAX_STEPS`].  Bad arguments raise ValueError or TypeError.
     """
-    if not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise ValueError(f"steps must be a non-negative integer, got steps={steps!r}")
+    steps = as_steps(steps)
+    check_factory(make_optimizer, "make_optimizer", _OPTIMIZER_EXAMPLE)
+    check_callable(loss_fn, "loss_fn", "sinefit.training.course_loss")
     x_t, y_t = as_tensors(x, y, dtype)
-    start_arr = np.asarray(start, dtype=float)
-    if start_arr.shape != (2,) or not np.all(np.isfinite(start_arr)):
-        raise ValueError(f"start must be two finite numbers (omega, t), got {start!r}")
+    start_arr = _check_start(start)
     omega = torch.tensor(start_arr[0], dtype=dtype, requires_grad=True)
     t = torch.tensor(start_arr[1], dtype=dtype, requires_grad=True)
-    optimizer = make_optimizer([omega, t])
+    optimizer = _make_optimizer(make_optimizer, [omega, t])
     lr = float(optimizer.param_groups[0]["lr"])
     path, losses, grads = [], [], []
     for step in range(steps + 1):
         optimizer.zero_grad()
         loss = loss_fn(x_t, y_t, omega, t)
+        if step == 0:
+            _check_loss(loss)
         loss.backward()
         grad = _grad_values(omega, t)
         if not (np.isfinite(loss.item()) and np.all(np.isfinite(grad))):
             partial = Trajectory(np.array(path).reshape(-1, 2), np.array(losses), np.array(grads).reshape(-1, 2), lr)
+            message, cause = divergence_message(step, lr, [omega.item(), t.item()], losses)
             raise DivergenceError(
-                f"the loss became non-finite at step {step} with learning rate lr={lr:g}: "
+                message or f"the loss became non-finite at step {step} with learning rate lr={lr:g}: "
                 "lower the learning rate",
-                partial,
+                partial, step, cause,
             )
         path.append([omega.item(), t.item()])
         losses.append(loss.item())
@@ -126,9 +201,16 @@ class MinibatchRun:
         return np.arange(self.steps + 1) / self.steps_per_epoch
 
 
+def _check_pair(value: Any, name: str) -> tuple[Any, Any]:
+    """``(x, y)`` given as a tuple or list of two arrays."""
+    if not (isinstance(value, (tuple, list)) and len(value) == 2):
+        raise ArgumentTypeError(f"{name} must be a pair (x, y) of arrays, got {name}={describe(value)}")
+    return value[0], value[1]
+
+
 def _training_tensors(batches: Batches, train: tuple[ArrayLike, ArrayLike] | None, dtype: torch.dtype):
     if train is not None:
-        return as_tensors(*train, dtype=dtype)
+        return as_tensors(*_check_pair(train, "train"), dtype=dtype)
     dataset = getattr(batches, "dataset", None)
     if dataset is None:
         raise ValueError(
@@ -214,24 +296,38 @@ def fit_minibatch(
     the validation loss on ``validation``; neither measurement affects the run.  With
     ``make_scheduler`` the scheduler is stepped after every epoch or every step
     (``schedule_every``).  A non-finite loss raises :class:`DivergenceError` with the rows so far.
+
+    ``make_optimizer`` and ``make_scheduler`` are functions (not classes); ``epochs`` is an
+    integer >= 0 with ``epochs * len(batches)`` at most :data:`sinefit._checks.MAX_STEPS`.
     """
-    if not isinstance(epochs, (int, np.integer)) or epochs < 0:
-        raise ValueError(f"epochs must be a non-negative integer, got epochs={epochs!r}")
+    epochs = as_int(epochs, "epochs", low=0, what="a non-negative integer")
     if schedule_every not in ("epoch", "step"):
         raise ValueError(f"schedule_every must be 'epoch' or 'step', got schedule_every={schedule_every!r}")
+    if not (hasattr(batches, "__len__") and hasattr(batches, "__iter__")):
+        raise ArgumentTypeError(f"batches must be a DataLoader or a list of (x, y) batches, got batches={describe(batches)}")
     steps_per_epoch = len(batches)
     if steps_per_epoch < 1:
         raise ValueError("batches is empty: an epoch needs at least one (x, y) batch")
-    start_arr = np.asarray(start, dtype=float)
-    if start_arr.shape != (2,) or not np.all(np.isfinite(start_arr)):
-        raise ValueError(f"start must be two finite numbers (omega, t), got {start!r}")
+    if epochs * steps_per_epoch > MAX_STEPS:
+        raise ValueError(f"epochs={epochs:,} of {steps_per_epoch:,} batches would be {epochs * steps_per_epoch:,} steps, "
+                         f"more than the limit of {MAX_STEPS:,} (sinefit._checks.MAX_STEPS); check the count")
+    check_factory(make_optimizer, "make_optimizer", _OPTIMIZER_EXAMPLE)
+    if make_scheduler is not None:
+        check_factory(make_scheduler, "make_scheduler",
+                      "lambda optimizer: torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)")
+    check_callable(loss_fn, "loss_fn", "sinefit.training.course_loss")
+    _check_dtype(dtype)
+    start_arr = _check_start(start)
     x_train, y_train = _training_tensors(batches, train, dtype)
-    x_val, y_val = as_tensors(*validation, dtype=dtype) if validation is not None else (None, None)
+    x_val, y_val = (as_tensors(*_check_pair(validation, "validation"), dtype=dtype)
+                    if validation is not None else (None, None))
 
     omega = torch.tensor(start_arr[0], dtype=dtype, requires_grad=True)
     t = torch.tensor(start_arr[1], dtype=dtype, requires_grad=True)
-    optimizer = make_optimizer([omega, t])
+    optimizer = _make_optimizer(make_optimizer, [omega, t])
     scheduler = make_scheduler(optimizer) if make_scheduler is not None else None
+    if scheduler is not None and not callable(getattr(scheduler, "step", None)):
+        raise ArgumentTypeError(f"make_scheduler must return a torch.optim.lr_scheduler scheduler, got {describe(scheduler)}")
     initial_lr = float(optimizer.param_groups[0]["lr"])
     # The loop records only what the steps themselves produce; the training and validation losses
     # at every row are measured afterwards, all rows at once (see _measure_rows): measuring them
@@ -263,18 +359,26 @@ def fit_minibatch(
             losses, grads, _ = measured(len(path))  # raises itself if an earlier row diverged
             partial = Trajectory(np.array(path), losses, grads, initial_lr)
         lr = lrs[step - 1] if step > 0 else initial_lr
+        message, cause = divergence_message(step, lr, path[step] if step < len(path) else path[-1],
+                                            list(partial.loss), where=f" {where}")
         return DivergenceError(
-            f"the loss became non-finite {where} at step {step} with learning rate "
+            message or f"the loss became non-finite {where} at step {step} with learning rate "
             f"lr={lr:g}: lower the learning rate",
-            partial,
+            partial, step, cause,
         )
 
     for epoch in range(epochs):
         steps_this_epoch = 0
-        for x_batch, y_batch in batches:
+        for batch in batches:
+            try:
+                x_batch, y_batch = batch
+            except (TypeError, ValueError):
+                raise ArgumentTypeError(f"batches must yield (x, y) pairs, got a batch {describe(batch)}") from None
             optimizer.zero_grad()
             x_b, y_b = _batch_tensors(x_batch, y_batch, dtype)
             loss = loss_fn(x_b, y_b, omega, t)
+            if not batch_losses:
+                _check_loss(loss)
             loss.backward()
             values = [loss.item(), *_grad_values(omega, t)]
             if not all(np.isfinite(values)):

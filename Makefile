@@ -14,7 +14,7 @@ TORCH_CPU ?=
 TORCH_INDEX := $(if $(filter 1 yes true,$(TORCH_CPU)),--extra-index-url https://download.pytorch.org/whl/cpu)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test lab slides student data figures bench expected-outputs clean
+.PHONY: help setup test lab slides student book data figures bench expected-outputs clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-18s %s\n", $$1, $$2}'
@@ -71,6 +71,12 @@ slides: setup $(NODE_STAMP) ## execute every notebook and build the offline slid
 # sinefit package, data/, figures/ and what `make setup` needs there (docs/authoring.md, cell roles).
 student: setup ## build the student edition: _build/student/ and _build/student.zip
 	$(PY) -m course_editions.student
+
+# The web book: one page per notebook with its outputs, offline (MathJax 2 from node_modules, as the
+# slides).  Reuses the notebooks `make test` executed into _build/executed/ when they are newer than
+# the notebooks, the package and the data; executes the others.  Sphinx runs with -W.
+book: setup $(NODE_STAMP) ## build the offline web book in _build/book/ (open _build/book/index.html)
+	$(PY) -m course_editions.book
 
 clean: ## remove generated files (.venv, node_modules, _build, caches)
 	rm -rf $(VENV) node_modules _build .pytest_cache

@@ -36,13 +36,16 @@ suppress_warnings: list[str] = []
 
 # --- HTML ---------------------------------------------------------------------------------------
 html_theme = "sphinx_book_theme"
-html_title = "Fitting a sine: from gradient descent to autograd"
+html_title = "Fitting a sine"
 html_static_path = ["_static"]
 html_css_files = ["book.css"]
 html_copy_source = False
 html_show_sourcelink = False
 html_last_updated_fmt = None  # no build date in the pages
 html_permalinks_icon = "#"
+# The search page lists the matching pages only: showing a summary would fetch() each page, which a
+# browser refuses for a book opened from disk (file://), with a console error per result.
+html_show_search_summary = False
 html_theme_options = {
     "navbar_persistent": [],
     "use_download_button": False,

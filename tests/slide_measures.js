@@ -34,7 +34,7 @@
         // Every shown element inside the slide area, and no shown element whose content runs past a
         // box that clips or scrolls it (a scroll bar, or text cut off).
         const clipped = [], outside = new Map();
-        for (const el of slide.querySelectorAll('*')) {
+        for (const el of [slide, ...slide.querySelectorAll('*')]) {
             // An equation and a code block are measured as a whole, not span by span.
             if (el.parentElement.closest('.mjx-chtml, pre') || !shown(el)) continue;
             const r = el.getBoundingClientRect();

@@ -45,6 +45,7 @@ INSTALL_HINT = ("Chromium is needed for the book's browser tests: install Debian
                 "Do not run `playwright install`.")
 TIMEOUT_MS = 30_000
 VIEWPORT = {"width": 1280, "height": 900}
+SEARCH_QUERY = "gradient"
 
 # Runs before the page's scripts: MathJax 2 reads a predefined `window.MathJax` as configuration
 # and calls AuthorInit before typesetting, so every TeX error is recorded.
@@ -114,7 +115,7 @@ def test_book_notebook_applies_the_cell_roles():
         _code("answer = ...\ncheck(answer)", tags=["starter"]),
         _code("answer = 42\ncheck(answer)", tags=["solution"]),
         _md("Notes in between.", **notes),
-        _md("**Solution.** Because.", tags=["solution"]),
+        _md("**Solution.** Because.\n\n### Why", tags=["solution"]),
         _code("# NBVAL_CHECK_OUTPUT\nprint(1)"),
         _code("assert True", tags=["check", "hide-input"]),
         explorer,
@@ -128,8 +129,8 @@ def test_book_notebook_applies_the_cell_roles():
     # The two solution cells (with the notes between them gone) share one folded box; so does the last.
     assert sources.count(book.SOLUTION_OPEN) == 2 and sources.count(book.SOLUTION_CLOSE) == 2
     opened = sources.index(book.SOLUTION_OPEN)
-    assert sources[opened + 1: opened + 4] == ["answer = 42\ncheck(answer)", "**Solution.** Because.",
-                                               book.SOLUTION_CLOSE]
+    assert sources[opened + 1: opened + 4] == ["answer = 42\ncheck(answer)",
+                                               "**Solution.** Because.\n\n**Why**", book.SOLUTION_CLOSE]
     assert sources[-3:] == [book.SOLUTION_OPEN, "final = 1", book.SOLUTION_CLOSE]
     assert "answer = ...\ncheck(answer)" in sources  # the starter is shown
     assert "print(1)" in sources and not any("NBVAL" in s for s in sources)
@@ -211,8 +212,9 @@ def _inside(url: str, folder: Path) -> bool:
     return parsed.scheme == "file" and Path(unquote(parsed.path)).resolve().is_relative_to(folder)
 
 
-def open_page(browser, html: Path, folder: Path) -> OpenPage:
-    """``html`` opened from disk, every request outside ``folder`` blocked; MathJax finished."""
+def open_page(browser, html: Path, folder: Path, query: str = "") -> OpenPage:
+    """``html`` opened from disk (``?q=query`` if given), every request outside ``folder`` blocked;
+    returns once MathJax has finished."""
     page = browser.new_page(viewport=VIEWPORT)
     opened = OpenPage(page, html.relative_to(folder).as_posix())
 
@@ -229,7 +231,11 @@ def open_page(browser, html: Path, folder: Path) -> OpenPage:
     page.on("console", lambda msg: opened.errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda error: opened.errors.append(f"uncaught: {error}"))
     page.add_init_script(MATHJAX_ERROR_HOOKS)
-    page.goto(html.as_uri(), wait_until="load", timeout=TIMEOUT_MS)
+    page.goto(html.as_uri() + (f"?q={query}" if query else ""), wait_until="load", timeout=TIMEOUT_MS)
+    if query:  # the search runs after the index loads: wait for its verdict
+        page.wait_for_function("() => /found|did not match/i.test("
+                               "(document.querySelector('#search-results') || {}).innerText || '')",
+                               timeout=TIMEOUT_MS)
     if page.evaluate("() => !!document.querySelector('script[src*=\"MathJax.js\"]')"):
         page.wait_for_function("() => window.__mathDone === true", timeout=TIMEOUT_MS)
     return opened
@@ -241,7 +247,7 @@ def pages(browser, built) -> Iterator[dict[str, OpenPage]]:
     folder = built.out_dir.resolve()
     opened = {}
     for html in [*sorted(folder.glob("*.html")), *sorted(folder.glob("notebooks/*.html"))]:
-        page = open_page(browser, html, folder)
+        page = open_page(browser, html, folder, query=SEARCH_QUERY if html.name == "search.html" else "")
         opened[page.name] = page
     SCREENSHOTS_DIR.mkdir(parents=True, exist_ok=True)
     for page in opened.values():
@@ -263,6 +269,12 @@ def test_the_book_has_an_index_and_a_page_per_notebook_in_order(built, pages):
     assert links == [f"notebooks/{stem}.html" for stem in STEMS], "the lectures, in course order"
     text = index.evaluate("() => document.querySelector('article').innerText")
     assert "How to run the course" in text and "make lab" in text
+
+
+def test_the_search_finds_the_lectures_offline(pages):
+    found = pages["search.html"].evaluate(
+        "() => [...document.querySelectorAll('#search-results li a')].map(a => a.getAttribute('href'))")
+    assert any(f"notebooks/{STEMS[0]}.html" in href for href in found), found
 
 
 def test_no_page_loads_anything_from_outside_the_book(pages):
@@ -370,9 +382,9 @@ def test_solutions_are_folded_until_a_click(pages, executed):
         solution_lines = [line for cell in nb.cells if roles.role(cell) == "solution"
                           and cell.cell_type == "code" and roles.HIDE_INPUT not in roles.tags(cell)
                           for line in _code_lines(cell)]
-        other_lines = {line for cell in nb.cells if roles.role(cell) != "solution"
-                       and cell.cell_type == "code" for line in _code_lines(cell)}
-        only_in_solutions = [line for line in solution_lines if line not in other_lines]
+        elsewhere = "\n".join(cell.source + str(cell.get("outputs", "")) for cell in nb.cells
+                              if roles.role(cell) != "solution")
+        only_in_solutions = [line for line in solution_lines if line not in elsewhere]
         state = page.evaluate("""() => [...document.querySelectorAll('details.solution')]
             .map(d => ({open: d.open, summary: d.querySelector('summary').innerText}))""")
         assert len(state) == boxes > 0, f"{stem}: {boxes} solutions, {len(state)} folded boxes"

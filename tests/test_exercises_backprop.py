@@ -327,7 +327,7 @@ def test_exercise_3_names_each_answer(answer):
         (..., "not attempted", "still holds `...`"),
         (None, "not attempted", "still holds `...`"),
         ("cos", "incorrect", "should be a function that takes a dual number and returns one, got a str"),
-        (lambda a: np.cos(a.value), "incorrect", "must return a dual number (with .value and .tangent), got an ndarray"),
+        (lambda a: np.cos(a.value), "incorrect", "must return a dual number (with .value and .tangent), got a float64"),
         (lambda a: Dual(np.sin(a.value), np.cos(a.value) * a.tangent), "incorrect", "the value of your operation differs"),
         (lambda a, b: a, "incorrect", "raised TypeError"),
         (lambda a: type("Half", (), {"value": np.cos(a.value), "tangent": ...})(), "not attempted", "still holds"),
@@ -356,3 +356,16 @@ def test_exercise_3_judges_other_functions_too():
 
     assert check_dual_op(dual_exp, torch.exp, make_dual=Dual).passed
     assert "torch.exp" in check_dual_op(dual_exp, torch.exp, make_dual=Dual).message
+
+
+def test_exercise_3_a_result_whose_attributes_raise_gets_a_sentence():
+    class Broken:
+        value = 0.0
+
+        @property
+        def tangent(self):
+            raise ValueError("no tangent here")
+
+    result = check_cos_forward(lambda a: Broken())
+    assert result.status == "incorrect" and "raised ValueError: no tangent here" in result.message
+    assert_friendly(result)

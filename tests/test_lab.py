@@ -584,7 +584,7 @@ def along(fractions: list[float], progress: float) -> float:
     return fractions[index] + (position - index) * (fractions[index + 1] - fractions[index])
 
 
-def run_code_cell(lab: LabServer, page: Any, index: int) -> Any:
+def run_code_cell(page: Any, index: int) -> Any:
     """Click into code cell ``index``, press Shift+Enter, wait for its execution count."""
     cell = page.locator(".jp-Notebook .jp-CodeCell").nth(index)
     cell.locator(".jp-InputArea-editor").click()
@@ -635,7 +635,7 @@ def test_the_explorer_renders_as_a_live_widget_and_follows_a_drag(lab, browser) 
         assert final != readout_lr(readout_before), "the drag did not move the slider"
         assert status_lr(view.status()) == final
         # The kernel's last picture is the one of the final value, and it is the one on screen.
-        state_cell = run_code_cell(lab, page, 1)
+        state_cell = run_code_cell(page, 1)
         printed = state_cell.locator("[data-mime-type='application/vnd.jupyter.stdout']")
         printed.wait_for(timeout=UI_TIMEOUT_MS)
         state = json.loads(printed.inner_text())

@@ -66,6 +66,7 @@ LIVE_EXPLORER_NOTE = (
 
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _HEADING = re.compile(r"^(#{1,6})([ \t]+.*)$")
+_SOLUTION_HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t#]*$", flags=re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,7 @@ def _drop_widget_views(cell: nbformat.NotebookNode) -> bool:
             dropped = True
             for key in [key for key in data if key.startswith(WIDGET_MIMETYPE_PREFIX)]:
                 del data[key]
-            if not set(data) - {"text/plain"} and "text/plain" not in data:
+            if not data:
                 continue  # nothing left to show
         kept_outputs.append(output)
     cell.outputs = kept_outputs
@@ -176,6 +177,8 @@ def book_notebook(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, lis
             in_solution = False
         if cell.cell_type == "code":
             cell.source = roles.strip_test_markers(cell.source)
+        elif kind == "solution":  # a heading would end the section inside the folded box
+            cell.source = _SOLUTION_HEADING.sub(r"**\1**", cell.source)
         if kind == "check":
             tags = [tag for tag in roles.tags(cell) if tag != roles.HIDE_INPUT]
             cell.metadata["tags"] = [*tags, HIDE_CELL]
@@ -250,10 +253,12 @@ def lecture_list(entries: Sequence[tuple[str, str, str]]) -> str:
 
 
 def subtitle_of(nb: nbformat.NotebookNode) -> str:
-    """The subtitle line of the title cell (``### ...`` under ``# Title``), or ''."""
+    """The lecture's subtitle: the title slide's ``### ...`` line under ``# Title`` (in a page's
+    notebook, the paragraph :func:`fix_headings` made of it), or ''."""
     for cell in nb.cells:
         if cell.cell_type == "markdown" and re.search(r"^# ", cell.source, flags=re.MULTILINE):
-            match = re.search(r"^# .*\n+#{2,6}[ \t]+(.+?)\s*$", cell.source, flags=re.MULTILINE)
+            match = re.search(r"^# .*\n+(?:#{2,6}[ \t]+|\{\.subtitle\}\n)(.+?)\s*$", cell.source,
+                              flags=re.MULTILINE)
             return match.group(1) if match else ""
     return ""
 
@@ -352,6 +357,8 @@ def build(
     for fragment in (html_dir / "_static").rglob("*.html"):
         fragment.unlink()
     (html_dir / ".buildinfo.bak").unlink(missing_ok=True)
+    if (html_dir / "_sources").is_dir() and not any((html_dir / "_sources").iterdir()):
+        (html_dir / "_sources").rmdir()  # html_copy_source is off: Sphinx leaves it empty
     remote = remote_assets(html_dir)
     if remote:
         raise RuntimeError(f"the book would load files from outside its folder: {remote}")

@@ -13,7 +13,8 @@ One module per concept:
 - :mod:`sinefit.explorer`: the interactive descent explorer (ipywidgets), a still where there are no widgets;
 - :mod:`sinefit.animation`: a descent animated as self-contained HTML (plays in the offline slides);
 - :mod:`sinefit.graph`: drawing computation graphs (torch's and any other);
-- :mod:`sinefit.op_check`: checking a home-made autodiff operation against torch.
+- :mod:`sinefit.op_check`: checking a home-made autodiff operation against torch;
+- :mod:`sinefit.networks`: notebook 05's small MLP, its initial weights drawn from a generator of its own.
 """
 
 __version__ = "0.1.0"

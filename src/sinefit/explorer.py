@@ -219,7 +219,13 @@ class Explorer:
             raise ValueError(f"image_format must be 'jpeg' or 'png', got image_format={image_format!r}")
         self.image_format = image_format
         for name, data in self.datasets.items():
+            if not isinstance(data, DataSet):
+                raise ArgumentTypeError(f"datasets[{name!r}] must be a DataSet(x, y, true_params), got {describe(data)}")
             as_data(data.x, data.y)  # a clear error now rather than a broken plot later
+        for name, runner in self.runners.items():
+            if not callable(runner):
+                raise ArgumentTypeError(f"runners[{name!r}] must be a runner function (x, y, start, lr, steps) -> "
+                                        f"Trajectory, e.g. optimizer_runner(torch.optim.Adam), got {describe(runner)}")
         omega0, t0 = (float(v) for v in np.asarray(start, dtype=float))
 
         self.lr_slider = widgets.FloatLogSlider(
@@ -279,6 +285,7 @@ class Explorer:
         self._pin_axis_labels()
         self._backgrounds: dict[str, Any] = {}
         self._curve_panels: dict[tuple, Any] = {}
+        self._curve_region: Bbox | None = None
         self._titles: dict[tuple, Any] = {}
         self.update()
 
@@ -503,15 +510,19 @@ class Explorer:
 
     def _draw_curve_axes(self) -> Any:
         """Draw the curve axes without their curves; return the canvas region that holds them."""
-        renderer = self.figure.canvas.get_renderer()
         with _hidden(self.curve_lines):
             for axes in (self.ax_loss, self.ax_grad):
                 self.figure.draw_artist(axes)
-            left = min(axes.get_tightbbox(renderer).x0 for axes in (self.ax_loss, self.ax_grad))
-        # The region from the panel's left edge to the figure's right edge, top to bottom.
-        box = self.figure.bbox
-        region = Bbox.from_extents(max(np.floor(left) - 2, box.x0), box.y0, box.x1, box.y1)
-        return self.figure.canvas.copy_from_bbox(region)
+            if self._curve_region is None:
+                # From the panel's left edge (its MSE label, pinned beside the widest tick labels
+                # the layout allows, so no later drawing reaches further) to the figure's right
+                # edge, top to bottom.  Measured once: measuring takes as long as drawing.
+                renderer = self.figure.canvas.get_renderer()
+                left = min(axes.get_tightbbox(renderer).x0 for axes in (self.ax_loss, self.ax_grad))
+                box = self.figure.bbox
+                self._curve_region = Bbox.from_extents(max(np.floor(left) - 4, box.x0), box.y0,
+                                                       box.x1, box.y1)
+        return self.figure.canvas.copy_from_bbox(self._curve_region)
 
     def _draw_run(self, run: Trajectory, start: tuple[float, float]) -> None:
         path = run.params if len(run.params) else np.array([start])

@@ -107,10 +107,16 @@ def torch_graph(tensor: torch.Tensor, names: Mapping[str, torch.Tensor]) -> grap
         return name_of[id(variable)]
 
     # Number the nodes in walk order (not by memory address) so the same loss gives the same file.
+    # Holding every node keeps its Python wrapper alive: torch 2.3 makes a new wrapper for a node
+    # whenever the last one was freed, and a freed wrapper's id() can come back as another node's.
     numbers: dict[int, str] = {}
+    alive: list[Any] = []
 
     def key(fn: Any) -> str:
-        return numbers.setdefault(id(fn), f"node{len(numbers)}")
+        if id(fn) not in numbers:
+            alive.append(fn)
+            numbers[id(fn)] = f"node{len(numbers)}"
+        return numbers[id(fn)]
 
     return draw_graph(tensor.grad_fn, inputs, label, is_leaf=lambda fn: hasattr(fn, "variable"), key=key)
 
@@ -215,6 +221,7 @@ def print_autograd_graph(tensor: torch.Tensor, names: Mapping[str, torch.Tensor]
         raise ValueError("tensor has no grad_fn: build it from tensors with requires_grad=True")
     name_of = {id(value): name for name, value in names.items()}
     seen: set[int] = set()
+    alive: list[Any] = []  # held, so that torch (2.3) reuses each node's wrapper and its id() stays unique
     labels: list[str] = []
     edges = 0
 
@@ -230,6 +237,7 @@ def print_autograd_graph(tensor: torch.Tensor, names: Mapping[str, torch.Tensor]
             return
         print(indent * depth + shown)
         seen.add(id(fn))
+        alive.append(fn)
         labels.append(label)
         for parent, _ in fn.next_functions:
             if parent is not None:  # None: an input that needs no gradient (data, constants)

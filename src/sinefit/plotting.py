@@ -48,14 +48,14 @@ COURSE_STYLE: dict[str, Any] = {
 }
 
 # --- figures on a slide --------------------------------------------------------------------------
-# The decks (course_editions.slides) are 1280x720 CSS px slides that reveal.js draws at 1/1.04 of
+# The decks (course_editions.slides) are 1280x720 CSS px slides that reveal.js draws at 0.96 of
 # their size on a 1280x720 projector; a figure gets at most the slide's content box below the
 # title, and is shrunk (never enlarged) to fit it.
 
 #: The largest box (width, height) in CSS px of the slide that a figure is shown in.
 SLIDE_FIGURE_BOX_PX: tuple[float, float] = (1192.0, 600.0)
 #: On-screen pixels per CSS pixel of the slide at 1280x720 (reveal.js's 4 % margin).
-SLIDE_SCREEN_SCALE = 1 / 1.04
+SLIDE_SCREEN_SCALE = 1 - 0.04
 #: The smallest figure text, in on-screen pixels at 1280x720, that reads from the back row.
 MIN_SLIDE_LABEL_PX = 16.0
 #: The widest and tallest figure (inches at the style's dpi) that a slide shows at full size.
@@ -85,7 +85,7 @@ def slide_label_px(figsize: tuple[float, float], dpi: float | None = None,
     smallest) is in a ``figsize`` figure on a slide; at least :data:`MIN_SLIDE_LABEL_PX` reads.
 
     A figure wider or taller than :data:`SLIDE_FIGSIZE_MAX` is shrunk to fit, and its text with
-    it: ``slide_label_px((18, 5))`` is 14.2, ``slide_label_px((14.5, 5.5))`` 17.1.
+    it: ``slide_label_px((18, 5))`` is 14.1, ``slide_label_px((14.5, 5.5))`` 17.1.
     """
     dpi = COURSE_STYLE["figure.dpi"] if dpi is None else dpi
     font_pt = smallest_font_pt() if font_pt is None else font_pt
@@ -232,6 +232,9 @@ def plot_trajectory(
     path = params.params if isinstance(params, Trajectory) else np.asarray(params, dtype=float)
     if path.ndim != 2 or path.shape[1] != 2 or len(path) == 0:
         raise ValueError(f"params must have shape (steps + 1, 2) of (omega, t) rows, got {path.shape}")
+    if not np.all(np.isfinite(path)):
+        raise ValueError(f"params has non-finite values (NaN or inf) from row {int(np.argmin(np.all(np.isfinite(path), axis=1)))} "
+                         "on; plot the finite rows, e.g. the trajectory of a DivergenceError (err.trajectory)")
     ax = _axes(ax)
     style = {"marker": "o", "markersize": 4, "linewidth": 1.2} | line_kw
     (line,) = ax.plot(path[:, 0], path[:, 1], color=color, label=label, **style)
@@ -446,6 +449,9 @@ def plot_gradient_samples(
         raise ValueError(
             f"full_grad must have shape (2,) and batch_grads (n, 2), got {full.shape} and {batches.shape}"
         )
+    for name, values in (("full_grad", full), ("batch_grads", batches)):
+        if not np.all(np.isfinite(values)):
+            raise ValueError(f"{name} has non-finite values (NaN or inf)")
     if normalise:
         lengths = np.linalg.norm(batches, axis=1, keepdims=True)
         if np.linalg.norm(full) == 0 or np.any(lengths == 0):

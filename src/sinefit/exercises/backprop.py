@@ -131,12 +131,17 @@ def check_dual_op(
                 return _not_attempted()
             return not_yet(f"calling {name} on a dual number of shape {shape} raised {_error(error)}.",
                            "Run your operation on a small Dual yourself and read the error.")
-        if not (hasattr(result, "value") and hasattr(result, "tangent")):
+        try:
+            value_out, tangent_out = result.value, result.tangent
+        except AttributeError:
             return not_yet(f"{name} must return a dual number (with .value and .tangent), got {_kind(result)}.",
                            "Return `Dual(value, tangent)`.")
-        if result.tangent is ...:
+        except Exception as error:  # a property of the student's own class that raises
+            return not_yet(f"reading .value and .tangent of what {name} returns raised {_error(error)}.",
+                           "Return `Dual(value, tangent)`.")
+        if tangent_out is ...:
             return _not_attempted()
-        got_value, got_tangent = _as_numbers(result.value), _as_numbers(result.tangent)
+        got_value, got_tangent = _as_numbers(value_out), _as_numbers(tangent_out)
         if got_value is None or got_tangent is None:
             which = "value" if got_value is None else "tangent"
             return not_yet(f"the {which} of the dual number {name} returns is not made of numbers.",

@@ -34,12 +34,12 @@ def _as_positive_number(value: Any, name: str) -> tuple[float | None, Feedback |
     """The answer as a float, or the feedback that says why it is not a usable learning rate."""
     if isinstance(value, (bool, np.bool_)):
         return None, not_yet(f"{name} is {value!r}, a truth value; it should be a learning rate, a number.",
-                             "write a number such as 0.3 (or an expression of a, such as 1 / a).")
+                             "write a number such as 0.3 (or an expression of a).")
     try:
         number = float(np.asarray(value, dtype=float).reshape(()))
     except (TypeError, ValueError):
         return None, not_yet(f"{name} should be one number, a learning rate; got {_describe(value)}.",
-                             "write a number such as 0.3 (or an expression of a, such as 1 / a).")
+                             "write a number such as 0.3 (or an expression of a).")
     if not np.isfinite(number) or number <= 0:
         return None, not_yet(f"{name} is {number:g}; a learning rate is a positive finite number.",
                              "learning rates are greater than 0.")

@@ -52,12 +52,10 @@
                              `wider than its block`);
                 continue;
             }
-            const wide = style.overflowX !== 'visible' && el.scrollWidth > el.clientWidth + 1;
-            const tall = style.overflowY !== 'visible' && el.scrollHeight > el.clientHeight + 1;
-            if (wide || tall) {
-                clipped.push(`${label(el)} cut off: ${Math.round((el.scrollWidth - el.clientWidth) * scale)} px ` +
-                             `right, ${Math.round((el.scrollHeight - el.clientHeight) * scale)} px down`);
-            }
+            const right = style.overflowX !== 'visible' ? Math.round((el.scrollWidth - el.clientWidth) * scale) : 0;
+            const down = style.overflowY !== 'visible' ? Math.round((el.scrollHeight - el.clientHeight) * scale) : 0;
+            if (right > 1) clipped.push(`${label(el)} cut off: ${right} px on the right`);
+            if (down > 1) clipped.push(`${label(el)} cut off: ${down} px at the bottom`);
         }
         return {h: at.h, v: at.v || 0, f: at.f === undefined ? -1 : at.f, clipped,
                 fragmentsLeft: slide.querySelectorAll('.fragment:not(.visible)').length};
@@ -86,8 +84,14 @@
         break;
     }
     const headingStyle = heading ? getComputedStyle(heading) : null;
+    // The title as read: typeset math once (not also its TeX source and its MathML copy).
+    const readable = (el) => {
+        const copy = el.cloneNode(true);
+        copy.querySelectorAll('.MJX_Assistive_MathML, script, .MathJax_Preview, .anchor-link').forEach(x => x.remove());
+        return copy.textContent.replace(/\s+/g, ' ').trim();
+    };
     const title = heading ? {
-        text: heading.textContent.replace('\u00b6', '').trim(),
+        text: readable(heading),
         tag: heading.tagName.toLowerCase(),
         top: (heading.getBoundingClientRect().top - box.top) / scale,  // CSS px of the slide
         px: parseFloat(headingStyle.fontSize) * scale,

@@ -487,8 +487,10 @@ def walk_deck(deck: OpenDeck, stem: str) -> Walk:
             break  # the last slide, all its fragments shown: the arrow key does nothing more
         walk.states.append(state)
         at = state[:2]
-        walk.clipped.setdefault(at, []).extend(
-            f"{text} (fragment {state[2] + 1})" for text in clip["clipped"])
+        found = walk.clipped.setdefault(at, [])
+        for text in clip["clipped"]:  # each fault once, with the first fragment state showing it
+            if not any(seen.startswith(text + " (fragment") for seen in found):
+                found.append(f"{text} (fragment {state[2] + 1})")
         if clip["fragmentsLeft"] == 0 and at not in walk.measures:
             walk.measures[at] = deck.measure("slide")
             number = walk.slides.index(at) + 1 if at in walk.slides else 0

@@ -59,7 +59,8 @@ SLIDE_SCREEN_SCALE = 1 - 0.04
 #: The smallest figure text, in on-screen pixels at 1280x720, that reads from the back row.
 MIN_SLIDE_LABEL_PX = 16.0
 #: The widest and tallest figure (inches at the style's dpi) that a slide shows at full size.
-SLIDE_FIGSIZE_MAX: tuple[float, float] = (SLIDE_FIGURE_BOX_PX[0] / 80, SLIDE_FIGURE_BOX_PX[1] / 80)
+SLIDE_FIGSIZE_MAX: tuple[float, float] = (SLIDE_FIGURE_BOX_PX[0] / COURSE_STYLE["figure.dpi"],
+                                          SLIDE_FIGURE_BOX_PX[1] / COURSE_STYLE["figure.dpi"])
 
 _TEXT_SIZE_KEYS = ("font.size", "axes.titlesize", "axes.labelsize", "xtick.labelsize",
                    "ytick.labelsize", "legend.fontsize", "legend.title_fontsize", "figure.titlesize")
@@ -487,6 +488,7 @@ def plot_learning_rate_panels(
     colour scale, so a single colorbar (on the last panel) reads for all.  Returns the figure and
     the path drawn in each panel, by title.
     """
+    as_landscape(land)
     if not runs:
         raise ValueError("runs is empty: pass at least one {title: trajectory}")
     fig, axes = plt.subplots(1, len(runs), figsize=figsize, sharey=True, squeeze=False)

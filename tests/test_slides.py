@@ -181,6 +181,19 @@ def test_the_deck_leaves_verification_out():
     assert [c.source for c in nb.cells][1].startswith("# NBVAL")  # the notebook itself is unchanged
 
 
+def test_an_answer_revealed_in_class_stays_in_the_deck():
+    """A solution cell that is not `skip` is a reveal slide: the deck shows it (the student
+    edition removes it); a `skip` solution stays out."""
+    reveal = nbformat.v4.new_markdown_cell("## The answer", metadata={
+        "slideshow": {"slide_type": "slide"}, "tags": ["solution"]})
+    folded = nbformat.v4.new_code_cell("answer = 42", metadata={
+        "slideshow": {"slide_type": "skip"}, "tags": ["solution"]})
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# Title", metadata={"slideshow": {"slide_type": "slide"}}),
+        folded, reveal])
+    assert [c.source for c in slides.slide_notebook(nb).cells] == ["# Title", "## The answer"]
+
+
 # --- building and opening decks -----------------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -51,8 +51,17 @@ JQUERY_URL = f"{VENDOR}/jquery.min.js"
 THEME = "white"
 #: The slide canvas in CSS pixels: a 16:9 projector (reveal.js scales it to the screen).
 SLIDE_WIDTH, SLIDE_HEIGHT = 1280, 720
-#: Cell roles that are not shown in a deck (verification, and the exercises' code).
+#: Cell roles that are not shown in a deck (verification, and the exercises' code).  A solution
+#: cell that is not ``skip`` is an answer revealed in class (docs/authoring.md): the deck shows it.
 HIDDEN_ROLES = frozenset({"check", "solution", "starter"})
+
+
+def hidden_in_deck(cell: nbformat.NotebookNode) -> bool:
+    """True for the cells a deck leaves out (see :data:`HIDDEN_ROLES`)."""
+    role = roles.role(cell)
+    if role == "solution" and roles.slide_type(cell) not in {"skip", "notes"}:
+        return False
+    return role in HIDDEN_ROLES
 
 #: npm package -> (required major version, files or folders to copy, destination in ``vendor/``).
 #: MathJax is 73 MB installed; the deck needs only the CommonHTML output of the TeX input.
@@ -138,7 +147,7 @@ def slide_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     pending_start: str | None = None
     for cell in nb.cells:
         kind = roles.slide_type(cell)
-        if roles.role(cell) in HIDDEN_ROLES:
+        if hidden_in_deck(cell):
             if kind in {"slide", "subslide"} and pending_start != "slide":
                 pending_start = kind
             continue

@@ -18,6 +18,8 @@ import html
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import numpy as np
+
 Status = Literal["correct", "incorrect", "not attempted"]
 
 #: The verdict each status starts its text with.
@@ -98,3 +100,24 @@ def not_attempted(what: str = "Replace the `...` in the cell above with your ans
 def unanswered(*answers: Any) -> bool:
     """True if any answer is still the starter's ``...`` placeholder (or ``None``)."""
     return any(answer is ... or answer is None for answer in answers)
+
+
+def describe_answer(value: Any) -> str:
+    """A short, friendly description of an unusable answer (never a long repr)."""
+    if isinstance(value, str):
+        return f"the text {value[:30]!r}"
+    if isinstance(value, np.ndarray):
+        return f"an array of {value.size} values" if value.size != 1 else "an array"
+    if isinstance(value, (list, tuple)):
+        return f"a {type(value).__name__} of {len(value)} values"
+    return f"a {type(value).__name__}"
+
+
+def answer_kind(value: Any) -> str:
+    """What the student passed, in words (for a message; never a repr)."""
+    if value is None:
+        return "None"
+    if isinstance(value, str):
+        return "a piece of text"
+    name = type(value).__name__
+    return f"{'an' if name[0].lower() in 'aeiou' else 'a'} {name}"

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from numpy.typing import NDArray
 
-from sinefit.feedback import Feedback, correct, not_attempted, not_yet
+from sinefit.feedback import Feedback, answer_kind, correct, not_attempted, not_yet
 
 __all__ = ["GRAD_HOLDS_CHOICES", "check_dv0_domega", "check_hessian", "check_without_reset",
            "descent_without_reset"]
@@ -49,14 +49,7 @@ def _numbers(value: Any) -> NDArray[np.float64] | None:
         return None
 
 
-def _kind(value: Any) -> str:
-    """What the student passed, in words (for a message; never a repr)."""
-    if value is None:
-        return "None"
-    if isinstance(value, str):
-        return "a piece of text"
-    name = type(value).__name__
-    return f"{'an' if name[0].lower() in 'aeiou' else 'a'} {name}"
+_kind = answer_kind  # shared with the other lectures' checkers
 
 
 def _same(a: NDArray[np.float64], b: Any, rtol: float = RTOL, atol: float = ATOL) -> bool:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from sinefit.data import load_xy
-from sinefit.feedback import Feedback, correct, not_attempted, not_yet, unanswered
+from sinefit.feedback import Feedback, correct, describe_answer, not_attempted, not_yet, unanswered
 from sinefit.model import mse_grad
 
 #: The curvature of notebook 01's warm-up parabola f(x) = a x^2 / 2.
@@ -46,15 +46,7 @@ def _as_positive_number(value: Any, name: str) -> tuple[float | None, Feedback |
     return number, None
 
 
-def _describe(value: Any) -> str:
-    """A short, friendly description of an unusable answer (never a long repr)."""
-    if isinstance(value, str):
-        return f"the text {value[:30]!r}"
-    if isinstance(value, np.ndarray):
-        return f"an array of {value.size} values" if value.size != 1 else "an array"
-    if isinstance(value, (list, tuple)):
-        return f"a {type(value).__name__} of {len(value)} values"
-    return f"a {type(value).__name__}"
+_describe = describe_answer  # shared with the other lectures' checkers
 
 
 def _close(value: float, target: float, tolerance: float = BOUNDARY_TOLERANCE) -> bool:

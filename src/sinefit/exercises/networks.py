@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from sinefit.feedback import Feedback, correct, not_attempted, not_yet, unanswered
+from sinefit.feedback import Feedback, answer_kind, correct, not_attempted, not_yet, unanswered
 from sinefit.networks import make_mlp
 
 __all__ = ["PARAMETER_CASES", "check_parameter_count", "check_reloaded", "true_parameter_count"]
@@ -32,14 +32,7 @@ def true_parameter_count(width: int, hidden_layers: int) -> int:
     return sum(p.numel() for p in make_mlp(width, hidden_layers).parameters())
 
 
-def _kind(value: Any) -> str:
-    """What the student gave, in words (never a repr)."""
-    if value is None:
-        return "None"
-    if isinstance(value, str):
-        return "a piece of text"
-    name = type(value).__name__
-    return f"{'an' if name[0].lower() in 'aeiou' else 'a'} {name}"
+_kind = answer_kind  # shared with the other lectures' checkers
 
 
 def _as_count(value: Any) -> int | None:

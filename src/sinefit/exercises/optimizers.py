@@ -25,7 +25,7 @@ import numpy as np
 
 from sinefit.data import load_xy
 from sinefit.descent import gradient_descent
-from sinefit.feedback import Feedback, correct, not_attempted, not_yet, unanswered
+from sinefit.feedback import Feedback, correct, describe_answer, not_attempted, not_yet, unanswered
 from sinefit.minibatch import predicted_spread
 from sinefit.model import mse_grad
 from sinefit.quadratic import sine_hessian
@@ -45,15 +45,7 @@ ADAM_LR: float = 0.05
 STEP_TOLERANCE: float = 5e-3
 
 
-def _describe(value: Any) -> str:
-    """A short, friendly description of an unusable answer (never a long repr)."""
-    if isinstance(value, str):
-        return f"the text {value[:30]!r}"
-    if isinstance(value, np.ndarray):
-        return f"an array of {value.size} values" if value.size != 1 else "an array"
-    if isinstance(value, (list, tuple)):
-        return f"a {type(value).__name__} of {len(value)} values"
-    return f"a {type(value).__name__}"
+_describe = describe_answer  # shared with the other lectures' checkers
 
 
 # ----------------------------------------------------------------------------------------------

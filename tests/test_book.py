@@ -17,9 +17,7 @@ downloaded); without it the browser tests are skipped, except under ``CI=true``,
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,11 +36,6 @@ EXECUTED_DIR = ROOT / "_build" / "executed"
 BOOK_DIR = ROOT / "_build" / "book"
 SCREENSHOTS_DIR = ROOT / "_build" / "book-screenshots"
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update"]
-INSTALL_HINT = ("Chromium is needed for the book's browser tests: install Debian's package with "
-                "`sudo apt-get install chromium` (or set CHROMIUM=/path/to/chromium). "
-                "Do not run `playwright install`.")
 TIMEOUT_MS = 30_000
 VIEWPORT = {"width": 1280, "height": 900}
 SEARCH_QUERY = "gradient"
@@ -176,21 +169,6 @@ def built() -> book.Book:
 def executed(built) -> dict[str, nbformat.NotebookNode]:
     """What each page was made from: the executed notebooks the build used."""
     return {page.notebook.stem: page.executed for page in built.pages}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    executable = os.environ.get("CHROMIUM") or shutil.which("chromium")
-    if not executable or not Path(executable).is_file():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true but Chromium is missing. {INSTALL_HINT}")
-        pytest.skip(INSTALL_HINT)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @dataclass

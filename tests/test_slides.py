@@ -29,7 +29,6 @@ import html
 import json
 import os
 import re
-import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -40,7 +39,6 @@ from urllib.parse import unquote, urlparse
 import nbformat
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
-from playwright.sync_api import sync_playwright
 
 from course_editions import roles, slides
 from sinefit.plotting import MIN_SLIDE_LABEL_PX, smallest_font_pt
@@ -56,11 +54,6 @@ STEMS = [nb.stem for nb in NOTEBOOKS]
 # notebooks before tests/ in `make test`) are reused instead of executing the notebooks again.
 RUN_STARTED = time.time()
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update"]
-INSTALL_HINT = ("Chromium is needed for the slide tests: install Debian's package with "
-                "`sudo apt-get install chromium` (or set CHROMIUM=/path/to/chromium). "
-                "Do not run `playwright install`.")
 REVEAL_JS = f"{slides.REVEAL_PREFIX}/dist/reveal.js"  # the module id the deck's require() uses
 TIMEOUT_MS = 30_000
 VIEWPORT = {"width": 1280, "height": 720}  # a 16:9 projector
@@ -213,20 +206,6 @@ def decks() -> dict[str, slides.Deck]:
 def executed(decks: dict[str, slides.Deck]) -> dict[str, nbformat.NotebookNode]:
     """The executed notebooks the decks were made from."""
     return {stem: deck.executed for stem, deck in decks.items()}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    """One headless Chromium for the whole module."""
-    executable = os.environ.get("CHROMIUM") or shutil.which("chromium")
-    if not executable or not Path(executable).is_file():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true but Chromium is missing. {INSTALL_HINT}")
-        pytest.skip(INSTALL_HINT)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @dataclass

@@ -31,7 +31,16 @@ $(LAB_OVERRIDES): jupyter/overrides.json $(STAMP)
 	mkdir -p $(@D)
 	cp jupyter/overrides.json $@
 
-setup: $(STAMP) $(LAB_OVERRIDES) ## create .venv with the package, the notebooks' and the tests' dependencies
+# The RISE slideshow (README, "Presenting live with RISE") needs a stand-in for @jupyterlab/console
+# to show ipywidgets: jupyter/labextensions/course-rise-compat/static/remoteEntry.js says why.  It is
+# a federated extension of this .venv's JupyterLab, written by hand (nothing to build).
+RISE_COMPAT := $(VENV)/share/jupyter/labextensions/course-rise-compat
+RISE_COMPAT_FILES := $(addprefix $(RISE_COMPAT)/,package.json static/remoteEntry.js)
+$(RISE_COMPAT)/%: jupyter/labextensions/course-rise-compat/% $(STAMP)
+	mkdir -p $(@D)
+	cp $< $@
+
+setup: $(STAMP) $(LAB_OVERRIDES) $(RISE_COMPAT_FILES) ## create .venv with the package, the notebooks' and the tests' dependencies
 
 # The slide decks' offline assets, pinned by package-lock.json (node and npm are prerequisites).
 NODE_STAMP := node_modules/.installed
@@ -64,8 +73,11 @@ bench: setup ## run the benchmarks and write benchmarks/results.json
 expected-outputs: setup ## re-record the checked notebook outputs (review the diff before committing)
 	$(PY) -m pytest notebooks --record-outputs
 
-slides: setup $(NODE_STAMP) ## execute every notebook and build the offline slide decks in _build/slides/
-	$(PY) -m course_editions.slides
+# A notebook executed by an earlier build or `make test` (in _build/executed/, newer than the notebook,
+# the package and the data) is reused, so building twice gives the same decks byte for byte;
+# `make slides SLIDES_ARGS=--fresh` executes every notebook again.
+slides: setup $(NODE_STAMP) ## build the offline slide decks in _build/slides/ (executing the notebooks)
+	$(PY) -m course_editions.slides $(SLIDES_ARGS)
 
 # The course folder handed to students: .ipynb without outputs, solutions or speaker notes, the
 # sinefit package, data/, figures/ and what `make setup` needs there (docs/authoring.md, cell roles).

@@ -136,3 +136,58 @@ def test_text_collisions_draws_a_figure_already_shown_and_closed():
     plt.close(fig)
     FigureCanvasBase(fig)  # what a closed figure is left with after the inline backend showed it
     assert text_collisions(fig) == []
+
+
+def _shown_and_closed(fig):
+    """What the inline backend does to a figure a cell shows: a PNG at the figure's dpi, then
+    close, leaving the figure a bare canvas."""
+    import io
+
+    import matplotlib.pyplot as plt
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    fig.savefig(io.BytesIO(), format="png", dpi=fig.dpi)
+    plt.close(fig)
+    FigureCanvasBase(fig)
+
+
+def _count_draws(fig):
+    draws = []
+    fig.canvas.mpl_connect("draw_event", lambda event: draws.append(event))
+    return draws
+
+
+def test_text_collisions_measures_a_shown_figure_as_shown_without_drawing_it_again():
+    import matplotlib.pyplot as plt
+
+    from sinefit.plotting import text_collisions
+
+    use_course_style()
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.text(0.5, 0.5, "here")
+    ax.text(0.5, 0.5, "there")
+    ax.set(xlabel="x", title="a title")
+    _shown_and_closed(fig)
+    draws = _count_draws(fig)
+    assert text_collisions(fig) == [("here", "there")]
+    assert draws == []  # measured from the display's draw
+    fig.set_size_inches(6, 3)  # no longer as shown: drawn again before it is measured
+    assert text_collisions(fig) == [("here", "there")]
+    assert len(draws) == 1
+
+
+def test_text_collisions_of_a_shown_figure_equal_those_of_a_fresh_draw():
+    import matplotlib.pyplot as plt
+
+    from sinefit.plotting import text_collisions
+
+    use_course_style()
+    fig, land_artists, _, _ = descent_figure(LAND, RUN)
+    _shown_and_closed(fig)
+    reused = text_collisions(fig)
+    fig._sinefit_drawn_as = None  # forget the display's draw
+    assert text_collisions(fig) == reused == []
+    crowded, ax = plt.subplots(figsize=(2, 2))
+    ax.set_xticks(np.linspace(0, 1, 30))  # thirty tick labels in 2 inches
+    _shown_and_closed(crowded)
+    assert text_collisions(crowded) != []

@@ -827,6 +827,53 @@ def test_index_lists_every_deck_in_course_order(decks):
         assert (SLIDES_DIR / href).is_file()
 
 
+@pytest.mark.parametrize("stem", STEMS)
+def test_a_deck_made_again_from_the_same_run_is_byte_identical(stem, decks, tmp_path):
+    deck = decks[stem]
+    again = slides.write_deck(deck.executed, deck.notebook, tmp_path)
+    assert again.read_bytes() == deck.html.read_bytes()
+    assert not re.search(r'id="cell-id=[0-9a-f]{8}"', deck.html.read_text(encoding="utf-8"))
+
+
+TIMED_NOTEBOOK = """\
+---
+jupytext:
+  text_representation: {format_name: myst}
+kernelspec: {display_name: Python 3, language: python, name: python3}
+---
+
+# Timed
+
+```{code-cell} ipython3
+---
+tags: [timing]
+---
+import time
+print(time.perf_counter_ns())
+```
+"""
+
+
+def test_building_the_decks_twice_gives_the_same_files(tmp_path):
+    """`make slides` twice: the second build shows the first one's run (its executed copy is newer
+    than the sources), so even a timing cell's output is the same; --fresh executes again."""
+    (tmp_path / "nb").mkdir()
+    (tmp_path / "nb" / "timed.md").write_text(TIMED_NOTEBOOK, encoding="utf-8")
+
+    def build(*extra: str) -> dict[str, bytes]:
+        slides.main(["--notebooks", str(tmp_path / "nb"), "--out", str(tmp_path / "out"),
+                     "--executed", str(tmp_path / "executed"), *extra])
+        return {p.relative_to(tmp_path / "out").as_posix(): p.read_bytes()
+                for p in sorted((tmp_path / "out").rglob("*")) if p.is_file()}
+
+    first = build()
+    assert (tmp_path / "executed" / "timed.ipynb").is_file()
+    assert build() == first
+    fresh = build("--fresh")
+    assert fresh["timed.slides.html"] != first["timed.slides.html"]  # a new run, a new time
+    assert {name for name in fresh if fresh[name] != first[name]} == {"timed.slides.html"}
+
+
 #: The notebook whose deck carries the descent animation (matplotlib's JavaScript player).
 ANIMATED_NOTEBOOK = "01_gradient_descent"
 

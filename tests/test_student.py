@@ -18,6 +18,7 @@ time, in two kernels (the course's notebooks take most of this module's time).
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import os
 import re
@@ -33,7 +34,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from course_editions import student
+from course_editions import slides, student
 from course_editions.roles import exercises, role, slide_type
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -266,6 +267,36 @@ def assert_same_lesson(student_run: nbformat.NotebookNode, solved_run: nbformat.
     assert [a.source for a, _ in pairs] == [b.source for _, b in pairs]
     changed = [a.source[:60] for a, b in pairs if verdicts(a) != verdicts(b)]
     assert changed == [], f"these cells' verdicts depend on the exercises' answers: {changed}"
+
+
+def shown_outputs(cell: nbformat.NotebookNode) -> list[dict]:
+    """What an edition built from an executed ``cell`` shows of its outputs: execution counts and
+    widget model ids (a live widget's, random, never shown in a built edition) are left out."""
+    shown = []
+    for output in slides.coalesce_streams(copy.deepcopy(cell)).get("outputs", []):
+        output = {key: value for key, value in output.items() if key != "execution_count"}
+        data = dict(output.get("data", {}))
+        if "application/vnd.jupyter.widget-view+json" in data:
+            data["application/vnd.jupyter.widget-view+json"] = "<widget view>"
+        shown.append(output | ({"data": data} if data else {}))
+    return shown
+
+
+def assert_same_outputs(one_run: nbformat.NotebookNode, other_run: nbformat.NotebookNode) -> None:
+    """Every lesson and check cell shows the same outputs in two executions, byte for byte, except
+    the cells tagged ``timing`` (docs/authoring.md): the decks and the book show executed notebooks,
+    so this is what makes them reproducible."""
+    def shared(nb):
+        return [cell for cell in nb.cells
+                if cell.cell_type == "code" and role(cell) not in ("starter", "solution")]
+
+    pairs = list(zip(shared(one_run), shared(other_run), strict=True))
+    timed = [a for a, _ in pairs if "timing" in a.metadata.get("tags", [])]
+    differ = [a.source[:70] for a, b in pairs
+              if a not in timed and shown_outputs(a) != shown_outputs(b)]
+    assert differ == [], f"these cells' outputs change from one run to the next: {differ}"
+    for cell in timed:  # a timing cell measures; it holds no random numbers or addresses
+        assert re.search(r"time|seconds", cell.source), f"tagged timing but times nothing: {cell.source[:70]}"
 
 
 def unpack(zip_path: Path, target: Path) -> Path:
@@ -582,6 +613,11 @@ def test_course_solved_notebook_runs_with_every_checker_correct(course, notebook
 @pytest.mark.parametrize("notebook", COURSE, ids=lambda p: p.stem)
 def test_course_lesson_shows_the_same_verdicts_whatever_the_answers(course, notebook):
     assert_same_lesson(course.run(notebook), course.run(notebook, "solved"))
+
+
+@pytest.mark.parametrize("notebook", COURSE, ids=lambda p: p.stem)
+def test_course_outputs_are_the_same_on_every_run_but_the_timings(course, notebook):
+    assert_same_outputs(course.run(notebook), course.run(notebook, "solved"))
 
 
 def test_course_zip_is_ready_for_make_setup_and_byte_identical(tmp_path):

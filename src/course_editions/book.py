@@ -177,6 +177,7 @@ def book_notebook(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, lis
             in_solution = False
         if cell.cell_type == "code":
             cell.source = roles.strip_test_markers(cell.source)
+            slides.coalesce_streams(cell)
         elif kind == "solution":  # a heading would end the section inside the folded box
             cell.source = _SOLUTION_HEADING.sub(r"**\1**", cell.source)
         if kind == "check":
@@ -196,24 +197,6 @@ def book_notebook(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, lis
 
 
 # --- sources, execution, staging ------------------------------------------------------------------
-
-def sources_changed_at(root: Path) -> float:
-    """When the code and data the notebooks run on last changed (newest mtime)."""
-    files = [*(root / "src" / "sinefit").rglob("*.py"), *(root / "data").glob("*.npy")]
-    return max((path.stat().st_mtime for path in files), default=0.0)
-
-
-def executed_notebook(notebook: Path, executed_dir: Path | None,
-                      after: float) -> tuple[nbformat.NotebookNode, Path | None]:
-    """The executed notebook: reused from ``executed_dir`` if fresh, else executed now."""
-    reused = slides.fresh_executed(notebook, executed_dir, after) if executed_dir else None
-    if reused is not None:
-        return nbformat.read(reused, as_version=4), reused
-    try:
-        return slides.execute(notebook), None
-    except Exception as error:  # a failing cell: say which notebook, then nbclient's report
-        raise RuntimeError(f"{notebook} failed to execute for the book") from error
-
 
 def copy_mathjax(static_dir: Path, node_modules: Path | None = None) -> Path:
     """Copy MathJax 2's files the book needs from ``node_modules/mathjax`` to ``static_dir``."""
@@ -338,10 +321,10 @@ def build(
     if missing:
         raise FileNotFoundError(f"notebooks not found: {', '.join(missing)}")
     work = work_dir or out_dir.parent / ".book"
-    after = sources_changed_at(root) if reuse_after is None else reuse_after
+    after = slides.sources_changed_at(root) if reuse_after is None else reuse_after
     built, pages = [], []
     for notebook in notebooks:
-        executed, reused = executed_notebook(notebook, executed_dir, after)
+        executed, reused = slides.executed_notebook(notebook, executed_dir, after)
         nb, fixes = book_notebook(executed)
         built.append((notebook, nb))
         title = slides.notebook_title(nb, default=notebook.stem)

@@ -120,7 +120,8 @@ def fresh_executed(notebook: Path, executed_dir: Path, after: float) -> Path | N
     """The executed copy of ``notebook`` in ``executed_dir`` if it can stand in for executing it.
 
     It must have been written after ``after`` (a time stamp, e.g. the start of the test run that
-    wrote it) and after the notebook was last changed, and hold no error output.
+    wrote it, or :func:`sources_changed_at`) and after the notebook was last changed, and hold no
+    error output.
     """
     executed = executed_dir / f"{notebook.stem}.ipynb"
     if not executed.is_file():
@@ -135,17 +136,67 @@ def fresh_executed(notebook: Path, executed_dir: Path, after: float) -> Path | N
     return executed
 
 
+def sources_changed_at(root: Path) -> float:
+    """When the code and data the notebooks run on last changed (newest mtime)."""
+    files = [*(root / "src" / "sinefit").rglob("*.py"), *(root / "data").glob("*.npy")]
+    return max((path.stat().st_mtime for path in files), default=0.0)
+
+
+def executed_notebook(notebook: Path, executed_dir: Path | None,
+                      after: float) -> tuple[nbformat.NotebookNode, Path | None]:
+    """``notebook`` executed, and the copy reused (``None`` if it was executed now).
+
+    A copy in ``executed_dir`` that :func:`fresh_executed` accepts is reused; otherwise the
+    notebook is executed and the result written there, for the next build (deck or book) to reuse.
+    So building twice from unchanged sources shows the same run twice: the cells tagged ``timing``
+    (docs/authoring.md) are the only ones whose outputs differ from one execution to the next.
+    """
+    reused = fresh_executed(notebook, executed_dir, after) if executed_dir else None
+    if reused is not None:
+        return nbformat.read(reused, as_version=4), reused
+    try:
+        nb = execute(notebook)
+    except Exception as error:  # a failing cell: say which notebook, then nbclient's report
+        raise RuntimeError(f"{notebook} failed to execute") from error
+    if executed_dir is not None:
+        executed_dir.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, executed_dir / f"{notebook.stem}.ipynb")
+    return nb, None
+
+
+def coalesce_streams(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Join ``cell``'s consecutive stream outputs of the same stream into one, in place.
+
+    How a cell's printing is cut into stream messages depends on timing (one message or two for
+    the same lines), and each message would be its own block in a deck or a page.
+    """
+    merged: list[nbformat.NotebookNode] = []
+    for output in cell.get("outputs", []):
+        previous = merged[-1] if merged else None
+        if (output.get("output_type") == "stream" and previous is not None
+                and previous.get("output_type") == "stream" and previous.get("name") == output.get("name")):
+            previous["text"] = previous["text"] + output["text"]
+        else:
+            merged.append(output)
+    if cell.get("cell_type") == "code":
+        cell.outputs = merged
+    return cell
+
+
 def slide_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """A copy of ``nb`` holding what the deck shows.
 
     Cells whose role is in :data:`HIDDEN_ROLES` are dropped (if such a cell started a slide, the
-    next cell shown starts it instead), ``# NBVAL_...`` lines are stripped from code cells, and a
-    cell without slide metadata (added in JupyterLab) continues the current slide.
+    next cell shown starts it instead), ``# NBVAL_...`` lines are stripped from code cells, their
+    stream outputs joined (:func:`coalesce_streams`), and a cell without slide metadata (added in
+    JupyterLab) continues the current slide.  Each cell is given the id ``cell-<its position in nb>`` (jupytext makes up random ones on every read), so
+    two builds write the same deck.
     """
     nb = copy.deepcopy(nb)
     kept = []
     pending_start: str | None = None
-    for cell in nb.cells:
+    for position, cell in enumerate(nb.cells):
+        cell.id = f"cell-{position:03d}"
         kind = roles.slide_type(cell)
         if hidden_in_deck(cell):
             if kind in {"slide", "subslide"} and pending_start != "slide":
@@ -157,6 +208,7 @@ def slide_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             pending_start = None
         if cell.cell_type == "code":
             cell.source = roles.strip_test_markers(cell.source)
+            coalesce_streams(cell)
         kept.append(cell)
     nb.cells = kept
     return nb
@@ -294,9 +346,9 @@ def build(
 ) -> list[Deck]:
     """Build one deck per notebook (in the order given), the vendored assets and the index.
 
-    With ``executed_dir`` and ``reuse_after``, an executed notebook written there after
-    ``reuse_after`` (see :func:`fresh_executed`) is converted instead of executing the notebook
-    again; otherwise every notebook is executed.
+    With ``executed_dir``, an executed notebook written there after ``reuse_after`` (default: the
+    last change to the package and data; see :func:`executed_notebook`) is converted instead of
+    executing the notebook again, and a notebook executed is written there.
     """
     notebooks = [Path(nb) for nb in notebooks]
     if not notebooks:
@@ -309,13 +361,8 @@ def build(
     decks = []
     for notebook in notebooks:
         start = time.perf_counter()
-        reused = None
-        if executed_dir is not None and reuse_after is not None:
-            reused = fresh_executed(notebook, executed_dir, reuse_after)
-        if reused is not None:
-            nb = nbformat.read(reused, as_version=4)
-        else:
-            nb = execute(notebook)
+        after = sources_changed_at(repo_root()) if reuse_after is None else reuse_after
+        nb, reused = executed_notebook(notebook, executed_dir, after)
         html_path = write_deck(nb, notebook, out_dir)
         title = notebook_title(nb, default=notebook.stem)
         decks.append(Deck(notebook, html_path, title, reused, time.perf_counter() - start, nb))
@@ -332,10 +379,17 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="folder of MyST notebooks (default: notebooks/)")
     parser.add_argument("--out", type=Path, default=root / "_build" / "slides",
                         help="output folder (default: _build/slides/)")
+    parser.add_argument("--executed", type=Path, default=root / "_build" / "executed",
+                        help="executed notebooks: reused when newer than the notebook, the package "
+                             "and the data, written when executed (default: _build/executed/)")
+    parser.add_argument("--fresh", action="store_true",
+                        help="execute every notebook, even if an executed copy could be reused")
     args = parser.parse_args(argv)
     notebooks = sorted(args.notebooks.glob("*.md"))
-    for deck in build(notebooks, args.out):
-        print(f"{deck.html}  ({deck.seconds:.1f} s)  {deck.title}")
+    after = float("inf") if args.fresh else sources_changed_at(root)
+    for deck in build(notebooks, args.out, executed_dir=args.executed, reuse_after=after):
+        how = f"reused {deck.executed_from}" if deck.executed_from else "executed"
+        print(f"{deck.html}  ({deck.seconds:.1f} s, {how})  {deck.title}")
     print(f"index: {args.out / 'index.html'}")
 
 

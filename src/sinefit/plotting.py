@@ -45,6 +45,9 @@ COURSE_STYLE: dict[str, Any] = {
     "lines.markersize": 7,
     "image.cmap": "viridis",
     "axes.grid": False,
+    # Notes the size and dpi each figure was last drawn at: text_collisions then measures a figure
+    # the notebook already showed as it was shown, instead of drawing it once more.
+    "figure.hooks": ["sinefit.plotting:_remember_draws"],
 }
 
 # --- figures on a slide --------------------------------------------------------------------------
@@ -95,14 +98,16 @@ def slide_label_px(figsize: tuple[float, float], dpi: float | None = None,
 
 def text_collisions(fig: Figure) -> list[tuple[str, str]]:
     """Pairs of visible texts of ``fig`` whose boxes overlap (titles, axis and colorbar labels,
-    tick labels, legends' texts), as they are drawn: the figure is laid out and drawn first.
+    tick labels, legends' texts), as they are drawn.
 
     Use it on a figure before showing it on a slide: an empty list means nothing collides.  A
-    figure already shown (and closed) in a notebook gets a canvas to draw on again.
+    figure is measured as it was last drawn if that was at its present size and dpi (a figure the
+    notebook just showed, under the course style), and is drawn first otherwise.
     """
-    if not hasattr(fig.canvas, "get_renderer"):
+    if not hasattr(fig.canvas, "get_renderer"):  # shown and closed: give it a canvas again
         FigureCanvasAgg(fig)
-    fig.canvas.draw()
+    if getattr(fig, "_sinefit_drawn_as", None) != _draw_state(fig):
+        fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     # An axis keeps spare ticks whose labels it does not draw: only the drawn ones count.
     tick_labels, drawn = set(), set()
@@ -131,6 +136,20 @@ def text_collisions(fig: Figure) -> list[tuple[str, str]]:
             if wide > 2 and tall > 0.25 * min(first_box.height, second_box.height):
                 found.append((first.get_text(), second.get_text()))
     return found
+
+
+def _draw_state(fig: Figure) -> tuple[tuple[float, ...], float]:
+    return tuple(float(v) for v in fig.get_size_inches()), float(fig.dpi)
+
+
+def _remember_draws(fig: Figure) -> None:
+    """A ``figure.hooks`` entry of the course style: every draw of ``fig`` (on screen, into a
+    notebook's PNG or a file) notes the size and dpi it was drawn at."""
+
+    def note(event: Any) -> None:
+        fig._sinefit_drawn_as = _draw_state(fig)
+
+    fig.canvas.mpl_connect("draw_event", note)
 
 
 def use_course_style() -> dict[str, Any]:

@@ -191,3 +191,27 @@ def test_text_collisions_of_a_shown_figure_equal_those_of_a_fresh_draw():
     ax.set_xticks(np.linspace(0, 1, 30))  # thirty tick labels in 2 inches
     _shown_and_closed(crowded)
     assert text_collisions(crowded) != []
+
+
+def test_figure_png_draws_once_the_pixels_savefig_draws():
+    import io
+
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    from sinefit.plotting import figure_png
+
+    use_course_style()
+    # Two fresh copies: constrained layout starts from where the last draw left the axes, so a
+    # figure drawn twice may move by a pixel.
+    fig, _, _, _ = descent_figure(LAND, RUN)
+    saved = io.BytesIO()
+    descent_figure(LAND, RUN)[0].savefig(saved, format="png", dpi=fig.dpi)
+    draws = _count_draws(fig)
+    ours = figure_png(fig)
+    assert len(draws) == 1
+    as_saved, as_ours = (np.asarray(Image.open(io.BytesIO(png)).convert("RGBA")) for png in (saved.getvalue(), ours))
+    assert as_ours.shape == as_saved.shape and as_ours.shape[:2] == (round(fig.get_figheight() * fig.dpi),
+                                                                      round(fig.get_figwidth() * fig.dpi))
+    np.testing.assert_array_equal(as_ours, as_saved)
+    assert figure_png(plt.figure()) is None  # nothing to show

@@ -3,6 +3,7 @@ drew, so tests can check the data instead of pixels."""
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
 from numpy.typing import ArrayLike
+from PIL import Image
 
 from sinefit import TRUE_PARAMS
 from sinefit._checks import as_landscape, as_pair
@@ -161,15 +163,33 @@ def use_course_style() -> dict[str, Any]:
     Under the inline backend it also stops pyplot's after-cell redraw of every changed figure:
     that redraw is for GUI windows, and inline it renders each figure once more into a canvas
     nobody sees before the backend renders it again for display (a quarter of a notebook's
-    figure time).
+    figure time).  And it draws each figure shown once (:func:`figure_png`) where matplotlib's
+    ``savefig`` draws a laid-out figure twice, first without rendering to place the axes.
     """
     mpl.rcParams.update(COURSE_STYLE)
     if _in_ipython_kernel():
+        from IPython import get_ipython
         from matplotlib_inline.backend_inline import set_matplotlib_formats
 
         set_matplotlib_formats("png", bbox_inches=None)
+        get_ipython().display_formatter.formatters["image/png"].for_type(Figure, figure_png)
         _skip_hidden_redraw()
     return dict(COURSE_STYLE)
+
+
+def figure_png(fig: Figure) -> bytes | None:
+    """``fig`` as a PNG at its own size and dpi, drawn once (``None`` for a figure with nothing
+    in it, as the inline backend does): the same pixels as ``fig.savefig(format="png")``."""
+    if not fig.axes and not fig.lines:
+        return None
+    if not hasattr(fig.canvas, "buffer_rgba"):
+        FigureCanvasAgg(fig)
+    fig.canvas.draw()
+    width, height = fig.canvas.get_width_height(physical=True)
+    picture = Image.frombuffer("RGBA", (width, height), fig.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    png = io.BytesIO()
+    picture.save(png, format="png", dpi=(fig.dpi, fig.dpi))
+    return png.getvalue()
 
 
 def _skip_hidden_redraw() -> None:

@@ -215,3 +215,16 @@ def test_figure_png_draws_once_the_pixels_savefig_draws():
                                                                       round(fig.get_figwidth() * fig.dpi))
     np.testing.assert_array_equal(as_ours, as_saved)
     assert figure_png(plt.figure()) is None  # nothing to show
+
+
+def test_a_landscape_panel_without_its_own_colorbar():
+    import matplotlib.pyplot as plt
+
+    from sinefit.plotting import plot_trajectories
+
+    fig, (left, right) = plt.subplots(1, 2)
+    drawn = plot_landscape(LAND, ax=left, colorbar=False)
+    assert drawn.colorbar is None and len(fig.axes) == 2
+    shared, _ = plot_trajectories(LAND, {"GD": RUN}, ax=right, colorbar=False)
+    assert shared.colorbar is None and len(fig.axes) == 2
+    assert plot_landscape(LAND, ax=right).colorbar is not None and len(fig.axes) == 3

@@ -224,7 +224,7 @@ class LandscapeArtists:
 
     ax: Axes
     contours: QuadContourSet
-    colorbar: Colorbar
+    colorbar: Colorbar | None
     true_marker: Line2D | None
 
 
@@ -234,20 +234,24 @@ def plot_landscape(
     true_params: tuple[float, float] | None = TRUE_PARAMS,
     levels: int = 40,
     cmap: str = "viridis",
+    colorbar: bool = True,
 ) -> LandscapeArtists:
     """Filled contours of the MSE over (omega, t) with a colorbar and the true parameters marked.
 
-    Pass ``true_params=None`` to mark nothing (for data whose answer is a secret).
+    Pass ``true_params=None`` to mark nothing (for data whose answer is a secret), and
+    ``colorbar=False`` for a panel that shares its colour scale with one that has the colorbar.
     """
     as_landscape(land)
     if true_params is not None:
         true_params = as_pair(true_params, "true_params", what="(omega, t), two finite numbers, or None")
     ax = _axes(ax, figsize=(8, 6.5))
     contours = ax.contourf(land.omegas, land.ts, land.values, levels=levels, cmap=cmap)
-    colorbar = ax.figure.colorbar(contours, ax=ax)
-    # "MSE" above the colour bar, not beside it: beside it, it ran into the label of a panel on
-    # the right (often "MSE" too).  text_collisions checks the course's figures.
-    colorbar.ax.set_title("MSE", fontsize=mpl.rcParams["axes.labelsize"], loc="left", pad=8)
+    bar = None
+    if colorbar:
+        bar = ax.figure.colorbar(contours, ax=ax)
+        # "MSE" above the colour bar, not beside it: beside it, it ran into the label of a panel
+        # on the right (often "MSE" too).  text_collisions checks the course's figures.
+        bar.ax.set_title("MSE", fontsize=mpl.rcParams["axes.labelsize"], loc="left", pad=8)
     marker = None
     if true_params is not None:
         (marker,) = ax.plot(
@@ -258,7 +262,7 @@ def plot_landscape(
     ax.set_ylabel(r"$t$")
     ax.set_xlim(land.omegas[0], land.omegas[-1])
     ax.set_ylim(land.ts[0], land.ts[-1])
-    return LandscapeArtists(ax, contours, colorbar, marker)
+    return LandscapeArtists(ax, contours, bar, marker)
 
 
 def plot_trajectory(
@@ -407,6 +411,7 @@ def plot_trajectories(
     ax: Axes | None = None,
     colors: list[str] | None = None,
     true_params: tuple[float, float] | None = TRUE_PARAMS,
+    colorbar: bool = True,
     **line_kw: Any,
 ) -> tuple[LandscapeArtists, dict[str, Line2D]]:
     """Several descent paths on one landscape, one colour each, with a legend naming them.
@@ -417,7 +422,7 @@ def plot_trajectories(
     """
     if not paths:
         raise ValueError("paths is empty: pass at least one {label: trajectory}")
-    land_artists = plot_landscape(land, ax=ax, true_params=true_params)
+    land_artists = plot_landscape(land, ax=ax, true_params=true_params, colorbar=colorbar)
     colour_of = _colors(list(paths), colors)
     lines = {}
     for label, path in paths.items():
@@ -537,10 +542,9 @@ def plot_learning_rate_panels(
     ticks = [tick for tick in mpl.ticker.MaxNLocator(nbins=5).tick_values(0.0, top) if tick <= 0.95 * top]
     paths = {}
     for number, (ax, (title, run)) in enumerate(zip(axes[0], runs.items())):
-        drawn = plot_landscape(land, ax=ax, true_params=true_params, levels=levels)
-        if number < len(runs) - 1:
-            drawn.colorbar.remove()  # same landscape, same levels: one colorbar is enough
-        else:
+        last = number == len(runs) - 1  # same landscape, same levels: one colorbar is enough
+        drawn = plot_landscape(land, ax=ax, true_params=true_params, levels=levels, colorbar=last)
+        if last:
             drawn.colorbar.set_ticks(ticks)
         if number > 0:
             ax.set_ylabel("")

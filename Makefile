@@ -62,7 +62,7 @@ lab: setup ## open the course in JupyterLab (extra options: make lab LAB_ARGS="-
 	$(VENV)/bin/jupyter lab $(LAB_OPTS) $(LAB_ARGS)
 
 data: setup ## regenerate data/*.npy (byte-identical to the committed files)
-	$(PY) -m sinefit.data
+	$(PY) -m course_editions.data
 
 figures: setup ## regenerate figures/ (needs graphviz's `dot`)
 	$(PY) -m sinefit.graph

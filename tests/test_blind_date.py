@@ -6,13 +6,14 @@ import numpy as np
 import pytest
 
 from sinefit.blind_date import TOLERANCE, _best_fit, best_loss, check_answer
-from sinefit.data import DATASETS, load_xy
+from course_editions.data import RECIPES
+from sinefit.data import load_xy
 from sinefit.descent import gradient_descent
 from sinefit.feedback import Feedback
 from sinefit.landscape import landscape
 from sinefit.model import mse, mse_grad
 
-HIDDEN = DATASETS["sgd_data_hidden"]
+HIDDEN = RECIPES["sgd_data_hidden"]
 
 
 @pytest.fixture(scope="module")

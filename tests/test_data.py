@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from sinefit import TRUE_PARAMS
+from course_editions import data as recipes
 from sinefit import data as sdata
 
 
@@ -21,14 +22,14 @@ def test_course_data_has_the_documented_form():
 def test_hidden_data_has_the_documented_form():
     data = sdata.load("sgd_data_hidden")
     assert data.dtype == np.float64 and data.shape == (100, 2)
-    spec = sdata.DATASETS["sgd_data_hidden"]
+    spec = recipes.RECIPES["sgd_data_hidden"]
     residual = data[:, 1] - np.sin(spec.omega * data[:, 0] + spec.t)
     assert residual.std() < 0.15
 
 
-@pytest.mark.parametrize("name", sorted(sdata.DATASETS))
+@pytest.mark.parametrize("name", sdata.DATA_FILES)
 def test_regeneration_is_byte_identical(tmp_path, name):
-    (written,) = [p for p in sdata.write_all(tmp_path) if p.stem == name]
+    (written,) = [p for p in recipes.write_all(tmp_path) if p.stem == name]
     committed = sdata.data_dir() / f"{name}.npy"
     assert written.read_bytes() == committed.read_bytes()
 
@@ -73,3 +74,11 @@ def test_missing_file_names_the_file_and_the_fix(tmp_path, monkeypatch):
 def test_bad_arguments_raise_value_errors(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_the_package_does_not_hold_the_hidden_answer():
+    """Students get the package: the blind date's parameters are only in the course tooling."""
+    hidden = recipes.RECIPES["sgd_data_hidden"]
+    assert "sgd_data_hidden" not in sdata.DATASETS
+    source = (sdata.data_dir().parent / "src" / "sinefit" / "data.py").read_text(encoding="utf-8")
+    assert f"omega={hidden.omega}" not in source and f"seed={hidden.seed}" not in source

@@ -1,6 +1,8 @@
 """The course data: noisy samples of sin(omega*x + t), made by a seeded generator.
 
-``python -m sinefit.data`` (or ``make data``) rewrites ``data/*.npy`` byte for byte.
+``make data`` (``python -m course_editions.data``) rewrites ``data/*.npy`` byte for byte with
+:func:`generate`.  The recipe of the hidden data set is not in this package: its parameters are the
+answer to the blind-date exercise, and the package is what students get.
 """
 
 from __future__ import annotations
@@ -26,12 +28,13 @@ class DataSpec:
     seed: int
 
 
-#: Every data file of the course, by name (the file is ``data/<name>.npy``).
+#: How the course data set was made (notebooks 04 and 05 read its noise level).
 DATASETS: dict[str, DataSpec] = {
     "sgd_data": DataSpec(n=1000, omega=2.188, t=1.0, noise=0.1, seed=20240101),
-    # The answer to the "blind date" exercise: notebooks never print these parameters.
-    "sgd_data_hidden": DataSpec(n=100, omega=4.0, t=2.0, noise=0.1, seed=20240102),
 }
+
+#: Every data file of the course, by name (the file is ``data/<name>.npy``).
+DATA_FILES: tuple[str, ...] = ("sgd_data", "sgd_data_hidden")
 
 
 def generate(n: int, omega: float, t: float, noise: float, seed: int) -> NDArray[np.float64]:
@@ -124,9 +127,9 @@ def load(name: str = "sgd_data") -> NDArray[np.float64]:
     does not hold finite float64 rows (x, y) (see :func:`read_data_file`).
     """
     if not isinstance(name, str):
-        raise ArgumentTypeError(f"name must be the name of a data set, one of {sorted(DATASETS)}, got name={describe(name)}")
-    if name not in DATASETS:
-        raise ValueError(f"unknown data set name={name!r}; the course has {sorted(DATASETS)}")
+        raise ArgumentTypeError(f"name must be the name of a data set, one of {list(DATA_FILES)}, got name={describe(name)}")
+    if name not in DATA_FILES:
+        raise ValueError(f"unknown data set name={name!r}; the course has {list(DATA_FILES)}")
     path = data_dir() / f"{name}.npy"
     if not path.is_file():
         raise FileNotFoundError(f"data file {path} is missing; run `make data` to regenerate it")
@@ -153,20 +156,3 @@ def load_xy(
             raise ValueError(f"rows must be between 1 and {len(data)} for {name!r}, got rows={rows}")
     data = data[:rows].astype(float_type)
     return data[:, 0], data[:, 1]
-
-
-def write_all(directory: Path | None = None) -> list[Path]:
-    """Generate every data set and write it to ``directory`` (default: the course's data folder)."""
-    folder = Path(directory) if directory is not None else data_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, spec in DATASETS.items():
-        path = folder / f"{name}.npy"
-        np.save(path, generate(spec.n, spec.omega, spec.t, spec.noise, spec.seed))
-        written.append(path)
-    return written
-
-
-if __name__ == "__main__":
-    for written_path in write_all():
-        print(f"wrote {written_path}")

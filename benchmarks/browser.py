@@ -1,7 +1,7 @@
 """The explorer as a student sees it: JupyterLab in Chromium, driven by playwright like a hand.
 
 JupyterLab is started exactly as ``make lab`` starts it and the page is driven with the helpers of
-``tests/test_lab.py`` (Debian's ``/usr/bin/chromium`` through the ``playwright`` package: no
+``tests/lab_server.py`` (Debian's ``/usr/bin/chromium`` through the ``playwright`` package: no
 ``playwright install``).  A probe in the page records every picture of the explorer that is
 painted, and the time stamps of the input events, all on the page's clock.  For each explorer
 (notebook 01's, and notebook 04's with its optimizer menu):
@@ -18,7 +18,6 @@ painted, and the time stamps of the input events, all on the page's clock.  For 
 
 from __future__ import annotations
 
-import importlib.util
 import random
 import shutil
 import sys
@@ -30,10 +29,8 @@ from typing import Any
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("lab_helpers", ROOT / "tests" / "test_lab.py")
-lab_helpers = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = lab_helpers  # its dataclasses look their module up there
-_spec.loader.exec_module(lab_helpers)
+sys.path.insert(0, str(ROOT / "tests"))
+import lab_server as lab_helpers  # noqa: E402  (the server and browser helpers of the tests)
 
 DRAG_SECONDS = 3.0
 #: The drag, as fractions of the slider's track (log10 lr from -3 to 1): 0.1 -> 10 -> 0.01 -> 0.1.

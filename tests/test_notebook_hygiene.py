@@ -88,7 +88,27 @@ def test_no_absolute_paths(notebook):
 def test_recorded_outputs_belong_to_checked_cells(notebook):
     path, _, nb = notebook
     recorded = ROOT / "tests" / "notebook_outputs" / f"{path.stem}.json"
-    checked = {c.source for c in nb.cells if c.cell_type == "code" and "# NBVAL_CHECK_OUTPUT" in c.source}
+    checked = {c.source for c in nb.cells
+               if c.cell_type == "code" and "nbval-check-output" in c.metadata.get("tags", [])}
     stored = {entry["source"] for entry in json.loads(recorded.read_text())} if recorded.exists() else set()
     assert stored == checked, "tests/notebook_outputs is out of date: run `make expected-outputs`"
-    assert checked, f"{path.name} checks no printed output (mark the lesson's numbers NBVAL_CHECK_OUTPUT)"
+    assert checked, f"{path.name} checks no printed output (tag the lesson's numbers nbval-check-output)"
+
+
+def test_test_plumbing_is_in_tags_not_in_the_code(notebook):
+    """A lecturer presents the notebook itself (JupyterLab, RISE): nbval's comment markers would
+    show on the slide, so the checked cells say so with nbval's tag instead."""
+    path, _, nb = notebook
+    marked = [number for number, cell in enumerate(nb.cells)
+              if cell.cell_type == "code" and re.search(r"^\s*#\s*NBVAL_", cell.source, re.M)]
+    assert marked == [], f"{path.name} cells {marked}: use the tag nbval-check-output, not a comment"
+
+
+def test_hide_input_cells_are_folded(notebook):
+    """``hide-input`` code (plotting the audience need not read) is folded in JupyterLab and RISE,
+    which read ``source_hidden``, not tags: on a slide it would push the figure off the bottom."""
+    path, _, nb = notebook
+    unfolded = [number for number, cell in enumerate(nb.cells)
+                if "hide-input" in cell.metadata.get("tags", [])
+                and not cell.metadata.get("jupyter", {}).get("source_hidden")]
+    assert unfolded == [], f"{path.name} cells {unfolded}: add jupyter: {{source_hidden: true}}"

@@ -187,6 +187,21 @@ def test_an_answer_revealed_in_class_stays_in_the_deck():
     assert [c.source for c in slides.slide_notebook(nb).cells] == ["# Title", "## The answer"]
 
 
+def test_a_live_slide_stays_out_of_the_static_deck():
+    """Cells tagged `live` (the explorer and its title) need a kernel: RISE shows them, a static
+    deck leaves them out, and the slide after them still starts a slide."""
+    def md(source, slide_type, tags=()):
+        return nbformat.v4.new_markdown_cell(source, metadata={"slideshow": {"slide_type": slide_type},
+                                                                "tags": list(tags)})
+
+    widget = nbformat.v4.new_code_cell("explorer", metadata={"slideshow": {"slide_type": "-"},
+                                                              "tags": ["hide-input", "live"]})
+    nb = nbformat.v4.new_notebook(cells=[md("# Title", "slide"), md("## Play, live", "slide", ["live"]),
+                                         widget, md("## Next", "slide")])
+    assert [c.source for c in slides.slide_notebook(nb).cells] == ["# Title", "## Next"]
+    assert [slides.hidden_in_deck(c) for c in nb.cells] == [False, True, True, False]
+
+
 # --- building and opening decks -----------------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -49,15 +49,24 @@ REQUIRE_JS_URL = f"{VENDOR}/require.js"
 JQUERY_URL = f"{VENDOR}/jquery.min.js"
 #: ``white`` uses fonts shipped with reveal.js (no web-font request), on a projector-friendly white.
 THEME = "white"
-#: The slide canvas in CSS pixels: a 16:9 projector (reveal.js scales it to the screen).
+#: The slide canvas in CSS pixels: a 16:9 projector (reveal.js scales it to the screen).  The live
+#: RISE slideshow gets the same size from jupyter/overrides.json.
 SLIDE_WIDTH, SLIDE_HEIGHT = 1280, 720
+#: The course's slide style, shared with the live RISE slideshow: RISE links ``rise.css`` from the
+#: notebook's folder, and the decks' template inlines the same file (``resources.course_css``).
+SLIDE_CSS = Path("notebooks") / "rise.css"
 #: Cell roles that are not shown in a deck (verification, and the exercises' code).  A solution
 #: cell that is not ``skip`` is an answer revealed in class (docs/authoring.md): the deck shows it.
 HIDDEN_ROLES = frozenset({"check", "solution", "starter"})
+#: The tag of a cell that needs a running kernel to be of use (a live widget and its slide): shown
+#: in JupyterLab and when presenting live (RISE), left out of a static deck.
+LIVE_TAG = "live"
 
 
 def hidden_in_deck(cell: nbformat.NotebookNode) -> bool:
-    """True for the cells a deck leaves out (see :data:`HIDDEN_ROLES`)."""
+    """True for the cells a deck leaves out (see :data:`HIDDEN_ROLES` and :data:`LIVE_TAG`)."""
+    if LIVE_TAG in roles.tags(cell):
+        return True
     role = roles.role(cell)
     if role == "solution" and roles.slide_type(cell) not in {"skip", "notes"}:
         return False
@@ -186,11 +195,11 @@ def coalesce_streams(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
 def slide_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """A copy of ``nb`` holding what the deck shows.
 
-    Cells whose role is in :data:`HIDDEN_ROLES` are dropped (if such a cell started a slide, the
-    next cell shown starts it instead), ``# NBVAL_...`` lines are stripped from code cells, their
+    The cells :func:`hidden_in_deck` names are dropped (if such a cell started a slide, the next
+    cell shown starts it instead), ``# NBVAL_...`` lines are stripped from code cells, their
     stream outputs joined (:func:`coalesce_streams`), and a cell without slide metadata (added in
-    JupyterLab) continues the current slide.  Each cell is given the id ``cell-<its position in nb>`` (jupytext makes up random ones on every read), so
-    two builds write the same deck.
+    JupyterLab) continues the current slide.  Each cell is given the id ``cell-<its position in
+    nb>`` (jupytext makes up random ones on every read), so two builds write the same deck.
     """
     nb = copy.deepcopy(nb)
     kept = []
@@ -295,10 +304,16 @@ def embed_local_images(nb: nbformat.NotebookNode, folder: Path) -> nbformat.Note
     return nb
 
 
+def slide_css() -> str:
+    """The text of :data:`SLIDE_CSS` (the decks' style; in RISE, the live slideshow's)."""
+    return (repo_root() / SLIDE_CSS).read_text(encoding="utf-8")
+
+
 def write_deck(nb: nbformat.NotebookNode, notebook: Path, out_dir: Path) -> Path:
     """Convert an executed notebook to ``out_dir/<stem>.slides.html``."""
     nb = embed_local_images(slide_notebook(nb), notebook.parent)
-    resources = {"metadata": {"name": notebook.stem, "path": str(notebook.parent)}}
+    resources = {"metadata": {"name": notebook.stem, "path": str(notebook.parent)},
+                 "course_css": slide_css()}
     body, _ = exporter().from_notebook_node(nb, resources=resources)
     target = out_dir / f"{notebook.stem}.slides.html"
     target.write_text(body, encoding="utf-8")

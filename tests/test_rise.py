@@ -325,6 +325,11 @@ def test_notebook_presents_live_with_code_running(lab: LabServer, rise_browser: 
                 image = cell.locator(".jp-OutputArea-output[data-mime-type='image/png'] img")
                 image.wait_for(timeout=UI_TIMEOUT_MS)
                 assert image.evaluate("img => img.naturalWidth") > 500
+                # Its code is folded (hide-input): it ran without a click, and the figure fits.
+                assert not cell.locator(".jp-InputArea-editor").is_visible()
+                picture, slide = image.bounding_box(), page.locator(
+                    ".reveal .slides section.present").last.bounding_box()
+                assert picture["y"] + picture["height"] <= slide["y"] + slide["height"] + 1, (picture, slide)
             shot(page, f"{notebook.stem}-cell{target}")
             if notebook == NOTEBOOKS[0] and target == targets[0]:  # a slide with speaker notes
                 check_speaker_view(page, rise_browser)

@@ -17,13 +17,6 @@
 // satisfy the widget manager's range and uses it (no strict versions for shared singletons).
 // tests/test_rise.py checks the widgets in the slideshow; delete this folder (and its lines in
 // the Makefile) once a jupyterlab-rise release shares @jupyterlab/console itself.
-//
-// It also has one plugin, for the same slideshow: RISE selects the first code cell of a slide as
-// the slide appears, but the keyboard focus stays on the page, so Shift+Enter runs nothing until
-// the lecturer clicks into a cell, and a cell whose code is folded (hide-input: a figure's code)
-// cannot be clicked into without unfolding it.  On every slide or fragment change in a slideshow
-// (<body class="rise-enabled">) the plugin focuses the selected cell if it is on screen and no
-// cell has the focus already; Shift+Enter then runs it.  In JupyterLab itself no such event fires.
 var _JUPYTERLAB;
 (_JUPYTERLAB = typeof _JUPYTERLAB === "undefined" ? {} : _JUPYTERLAB)["course-rise-compat"] = (function () {
   "use strict";
@@ -44,34 +37,6 @@ var _JUPYTERLAB;
     });
   }
 
-  function focusSelectedCell() {
-    window.requestAnimationFrame(function () {
-      if (!document.body.classList.contains("rise-enabled")) {
-        return;
-      }
-      var focused = document.activeElement;
-      if (focused && focused.closest && focused.closest(".jp-Cell")) {
-        return;  // the lecturer is in a cell already (editing it, say): leave it there
-      }
-      var cell = document.querySelector(".reveal .slides section.present .jp-Cell.jp-mod-active");
-      if (cell && cell.offsetParent !== null) {
-        cell.focus();
-      }
-    });
-  }
-
-  var focusPlugin = {
-    id: "course-rise-compat:focus-selected-cell",
-    description: "Shift+Enter runs the selected cell of a RISE slide without a click first.",
-    autoStart: true,
-    activate: function () {
-      // reveal.js dispatches these on its own element; the capture phase sees them from document.
-      ["ready", "slidechanged", "fragmentshown", "fragmenthidden"].forEach(function (type) {
-        document.addEventListener(type, focusSelectedCell, true);
-      });
-    }
-  };
-
   return {
     init: function (scope) {
       if (!scope || scope[MISSING] || !scope["@lumino/coreutils"]) {
@@ -86,11 +51,6 @@ var _JUPYTERLAB;
       };
     },
     get: function (module) {
-      if (module === "./extension") {
-        return Promise.resolve(function () {
-          return { __esModule: true, default: [focusPlugin] };
-        });
-      }
       return Promise.reject(new Error("course-rise-compat provides no module " + module));
     }
   };

@@ -116,11 +116,18 @@ def structure(cells: list[nbformat.NotebookNode]) -> dict[str, int]:
     return {"slides": slides, "subslides": subslides, "fragments": fragments}
 
 
+def folded(cell: nbformat.NotebookNode) -> bool:
+    return bool(cell.metadata.get("jupyter", {}).get("source_hidden"))
+
+
 def first_code_on_a_slide(nb: nbformat.NotebookNode, *, figure: bool = False) -> int:
-    """The index of the first code cell shown on a slide (with ``figure``: the first that draws)."""
+    """The index of the first code cell shown on a slide whose code shows and prints (with
+    ``figure``: the first that draws, its code folded as every figure's is)."""
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "code" and shown(cell) and roles.role(cell) == "lesson":
-            if not figure or "plt.show()" in cell.source:
+            if figure and "plt.show()" in cell.source and folded(cell):
+                return index
+            if not figure and not folded(cell) and "print(" in cell.source:  # an output to see
                 return index
     raise AssertionError("no code cell on a slide")
 
@@ -179,9 +186,13 @@ def run_in_slideshow(page: Any, index: int) -> Any:
     """Click into code cell ``index`` on its slide and run it with Shift+Enter, as a lecturer does."""
     cell = cell_on_screen(page, index)
     editor = cell.locator(".jp-InputArea-editor")
-    if not editor.is_visible():  # folded code (hide-input): a click on its line unfolds it
-        cell.locator(".jp-InputPlaceholder").click()
-    editor.click()  # the keyboard acts on the notebook once a click has put it in a cell
+    if editor.is_visible():
+        editor.click()  # the keyboard acts on the notebook once a click has put it in a cell
+    else:
+        # Folded code (hide-input) is not clicked (a click unfolds it): once an earlier click put
+        # the keyboard in the notebook, RISE selects a new slide's first code cell as it appears.
+        assert page.evaluate("() => !!document.activeElement?.closest?.('.jp-Notebook')"), \
+            "the keyboard is not in the notebook: click into a code cell first"
     active = page.evaluate("() => Number(document.querySelector('.reveal .jp-Cell.jp-mod-active')"
                            "?.dataset.windowedListIndex)")
     assert active == index, f"cell {index} is not the one selected ({active})"
@@ -324,10 +335,15 @@ def test_notebook_presents_live_with_code_running(lab: LabServer, rise_browser: 
                 image = cell.locator(".jp-OutputArea-output[data-mime-type='image/png'] img")
                 image.wait_for(timeout=UI_TIMEOUT_MS)
                 assert image.evaluate("img => img.naturalWidth") > 500
+                # It ran with its code folded, and the figure fits the slide.
+                assert not cell.locator(".jp-InputArea-editor").is_visible()
+                picture, slide = image.bounding_box(), page.locator(
+                    ".reveal .slides section.present").last.bounding_box()
+                assert picture["y"] + picture["height"] <= slide["y"] + slide["height"] + 1, (picture, slide)
 
             shot(page, f"{notebook.stem}-cell{target}")
-            if notebook == NOTEBOOKS[0] and target == targets[0]:  # a slide with speaker notes
-                check_speaker_view(page, rise_browser)
+        if notebook == NOTEBOOKS[0]:  # the last slide run has speaker notes too
+            check_speaker_view(page, rise_browser)
     finally:
         close_slideshow(lab, page)
     assert notebook.read_bytes() == before, f"the slideshow rewrote {notebook.name}"

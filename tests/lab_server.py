@@ -208,7 +208,7 @@ def open_in_lab(lab: LabServer, browser: Any, relative_path: str) -> tuple[Any, 
 
 
 def close_in_lab(lab: LabServer, context: Any) -> None:
-    """Close the browser context and shut down the kernels it started."""
+    """Close the browser context (or a page of one) and shut down the kernels it started."""
     context.close()
     lab.remember_descendants()
     for session in lab.json("/api/sessions"):

@@ -230,13 +230,6 @@ def run_cells_before(lab: LabServer, relative: str, nb: nbformat.NotebookNode, i
         client.stop_channels()
 
 
-def close_slideshow(lab: LabServer, page: Any) -> None:
-    page.close()
-    lab.remember_descendants()
-    for session in lab.json("/api/sessions"):
-        lab.json(f"/api/sessions/{session['id']}", "DELETE")
-
-
 def shot(page: Any, name: str) -> None:
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"))
@@ -345,7 +338,7 @@ def test_notebook_presents_live_with_code_running(lab: LabServer, rise_browser: 
         if notebook == NOTEBOOKS[0]:  # the last slide run has speaker notes too
             check_speaker_view(page, rise_browser)
     finally:
-        close_slideshow(lab, page)
+        close_in_lab(lab, page)
     assert notebook.read_bytes() == before, f"the slideshow rewrote {notebook.name}"
     assert not rise_browser.unexpected_errors(errors_before), rise_browser.unexpected_errors(errors_before)
 
@@ -418,7 +411,7 @@ def test_explorer_follows_a_drag_in_the_slideshow(lab: LabServer, rise_browser: 
         assert view.shown_sha1() != picture, "the picture did not change"
         shot(page, f"explorer-{notebook.stem}-dragged")
     finally:
-        close_slideshow(lab, page)
+        close_in_lab(lab, page)
     assert not rise_browser.unexpected_errors(errors_before), rise_browser.unexpected_errors(errors_before)
 
 
